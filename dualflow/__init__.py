@@ -1,0 +1,161 @@
+"""dualflow: the administration of duaal leren for schools, companies and sectors."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from dualflow.config import PROJECT_ROOT, load_config
+from dualflow.extensions import babel, bootstrap, csrf, db, limiter, login_manager
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the web application; `config` overrides settings (tests use it)."""
+    settings = load_config(config)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_COUNT"):
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+
+    from dualflow.cli import register_cli
+
+    register_cli(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from dualflow.i18n import select_locale
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    bootstrap.init_app(app)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Meld je aan om deze pagina te bekijken.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from dualflow.accounts.services import load_user_for_session
+
+    login_manager.user_loader(load_user_for_session)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from dualflow.accounts.views import bp as accounts_bp
+    from dualflow.admin.views import bp as admin_bp
+    from dualflow.dashboard.views import bp as dashboard_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+    @app.get("/healthz")
+    def healthz():
+        """Liveness and database reachability, for load balancers and monitoring."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+            db.session.rollback()
+            reason = str(error).splitlines()[0][:200]
+            return jsonify(status="error", database="unreachable", reason=reason), 503
+        return jsonify(status="ok", database="ok")
+
+    csrf.exempt(healthz)
+    limiter.exempt(healthz)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.after_request
+    def commit_or_roll_back(response):
+        """One commit per request: kept when the response succeeded, undone otherwise."""
+        if "sqlalchemy_lite" not in app.extensions:
+            return response
+        session = db.session
+        if response.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+        return response
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if getattr(g, "no_store", False) or request.endpoint in (
+            "accounts.login",
+            "accounts.reset_password",
+            "accounts.accept_invitation",
+        ):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _register_error_pages(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    def page(status: int):
+        def handler(error):
+            if request.path.startswith("/healthz") or request.accept_mimetypes.best == (
+                "application/json"
+            ):
+                return jsonify(status=status), status
+            return render_template("errors/error.html", status=status, error=error), status
+
+        return handler
+
+    for status in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(status, page(status))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/error.html", status=400, error=error, csrf=True), 400
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from dualflow import i18n, policy
+
+    app.jinja_env.filters["date"] = i18n.format_date
+    app.jinja_env.filters["datetime"] = i18n.format_datetime
+    app.jinja_env.filters["school_year"] = i18n.school_year_label
+    app.jinja_env.globals["can"] = policy.can
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def layout_context():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}

@@ -1,0 +1,230 @@
+"""Account rules: authentication, invitations, password resets, deactivation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlmodel import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from dualflow import audit, tokens
+from dualflow.accounts.models import User
+from dualflow.errors import DomainError, NotAllowed
+from dualflow.extensions import db
+from dualflow.modelbase import Role, utcnow
+from dualflow.policy import may_invite
+
+MIN_PASSWORD_LENGTH = 10
+
+# Verifying against a fixed hash when the address is unknown keeps the response time the same.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-dualflow")
+
+
+def normalise_email(email: str) -> str:
+    """Addresses are compared and stored lower-case without surrounding spaces."""
+    return (email or "").strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash of the password."""
+    return generate_password_hash(password)
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords that are too short or trivially weak."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _("Kies een wachtwoord van minstens %(n)d tekens.", n=MIN_PASSWORD_LENGTH),
+            field="password",
+        )
+    if len(set(password)) < 4:
+        raise DomainError(_("Dit wachtwoord is te eenvoudig."), field="password")
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    """The user with this address, if any."""
+    return session.execute(
+        select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def load_user_for_session(session_id: str) -> User | None:
+    """flask-login loader: the active user whose session epoch still matches."""
+    try:
+        user_id, epoch = (int(part) for part in session_id.split(":"))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or user.session_epoch != epoch:
+        return None
+    return user
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; a successful log-in is audited."""
+    user = find_by_email(session, email)
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    audit.record(session, actor=user, action="user.login", entity=user)
+    return user
+
+
+def invite(
+    session: Session,
+    *,
+    actor: User,
+    email: str,
+    full_name: str,
+    role: str,
+    school_id: int | None = None,
+    company_id: int | None = None,
+    sector_id: int | None = None,
+    language: str = "nl",
+) -> tuple[User, str]:
+    """Create an account without password and return it with the raw invitation token."""
+    role = Role(role)
+    if actor.role == Role.COORDINATOR and role == Role.COORDINATOR:
+        school_id = actor.school_id
+    if not may_invite(actor, role, school_id=school_id):
+        raise NotAllowed(_("Je mag geen gebruiker met deze rol uitnodigen."), field="role")
+    organisation = {
+        Role.ADMIN: {},
+        Role.COORDINATOR: {"school_id": school_id},
+        Role.COMPANY: {"company_id": company_id},
+        Role.MENTOR: {"company_id": company_id},
+        Role.SECTOR: {"sector_id": sector_id},
+    }[role]
+    for field, value in organisation.items():
+        if value is None:
+            label = {
+                "school_id": _("Kies de school van deze gebruiker."),
+                "company_id": _("Kies de onderneming van deze gebruiker."),
+                "sector_id": _("Kies de sector van deze gebruiker."),
+            }[field]
+            raise DomainError(label, field=field)
+    email = normalise_email(email)
+    if find_by_email(session, email) is not None:
+        raise DomainError(_("Er bestaat al een account met dit e-mailadres."), field="email")
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        role=role.value,
+        language=language,
+        invited_at=utcnow(),
+        digest="daily" if role == Role.COORDINATOR else "immediate",
+        **organisation,
+    )
+    session.add(user)
+    session.flush()
+    raw = tokens.issue(
+        session,
+        purpose="invitation",
+        user_id=user.id,
+        lifetime=timedelta(days=current_app.config["INVITATION_DAYS"]),
+    )
+    audit.record(session, actor=actor, action="user.invited", entity=user,
+                 changes=audit.snapshot(user))
+    return user, raw
+
+
+def reissue_invitation(session: Session, *, actor: User, user: User) -> str:
+    """A fresh invitation link for a user who has not set a password yet."""
+    if user.password_hash:
+        raise DomainError(_("Deze gebruiker heeft het account al geactiveerd."))
+    raw = tokens.issue(
+        session,
+        purpose="invitation",
+        user_id=user.id,
+        lifetime=timedelta(days=current_app.config["INVITATION_DAYS"]),
+    )
+    user.invited_at = utcnow()
+    audit.record(session, actor=actor, action="user.reinvited", entity=user)
+    return raw
+
+
+def invitation_user(session: Session, raw: str) -> User | None:
+    """The invited user behind a still-valid invitation link."""
+    token = tokens.peek(session, raw=raw, purpose="invitation")
+    return session.get(User, token.user_id) if token else None
+
+
+def accept_invitation(session: Session, *, raw: str, password: str) -> User:
+    """Set the first password through the invitation link; the link then stops working."""
+    check_password_rules(password)
+    token = tokens.consume(session, raw=raw, purpose="invitation")
+    user = session.get(User, token.user_id) if token else None
+    if user is None or not user.is_active:
+        raise DomainError(_("Deze uitnodiging is ongeldig, al gebruikt of verlopen."))
+    user.password_hash = hash_password(password)
+    audit.record(session, actor=user, action="user.invitation_accepted", entity=user)
+    return user
+
+
+def request_password_reset(session: Session, *, email: str) -> tuple[User, str] | None:
+    """A reset token for an active account with this address; None (silently) otherwise."""
+    user = find_by_email(session, email)
+    if user is None or not user.is_active:
+        return None
+    raw = tokens.issue(
+        session,
+        purpose="password_reset",
+        user_id=user.id,
+        lifetime=timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"]),
+    )
+    audit.record(session, actor=None, action="user.password_reset_requested", entity=user)
+    return user, raw
+
+
+def reset_password(session: Session, *, raw: str, password: str) -> User:
+    """Set a new password through a reset link; every other session of the user ends."""
+    check_password_rules(password)
+    token = tokens.consume(session, raw=raw, purpose="password_reset")
+    user = session.get(User, token.user_id) if token else None
+    if user is None or not user.is_active:
+        raise DomainError(_("Deze link is ongeldig, al gebruikt of verlopen. Vraag een nieuwe aan."))
+    user.password_hash = hash_password(password)
+    user.session_epoch += 1
+    audit.record(session, actor=user, action="user.password_reset", entity=user)
+    return user
+
+
+def set_active(session: Session, *, actor: User, user: User, active: bool) -> None:
+    """Deactivate (ending every session) or reactivate an account."""
+    if user.id == actor.id and not active:
+        raise DomainError(_("Je kunt je eigen account niet deactiveren."))
+    if user.is_active == active:
+        return
+    if not active and user.role == Role.ADMIN:
+        remaining = session.execute(
+            select(func.count()).select_from(User).where(
+                User.role == Role.ADMIN.value, User.is_active.is_(True), User.id != user.id
+            )
+        ).scalar_one()
+        if remaining == 0:
+            raise DomainError(_("Er moet minstens één actieve beheerder overblijven."))
+    user.is_active = active
+    user.session_epoch += 1
+    audit.record(
+        session,
+        actor=actor,
+        action="user.reactivated" if active else "user.deactivated",
+        entity=user,
+        changes={"is_active": [not active, active]},
+    )
+
+
+def set_language(session: Session, *, user: User, language: str) -> None:
+    """Remember the user's interface and e-mail language."""
+    if language not in current_app.config["LANGUAGES"] or user.language == language:
+        return
+    before = user.language
+    user.language = language
+    audit.record(session, actor=user, action="user.language_changed", entity=user,
+                 changes={"language": [before, language]})

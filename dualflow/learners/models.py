@@ -1,0 +1,44 @@
+"""Learners of a school; personal data of mostly minors, handled accordingly."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field, SQLModel
+
+from dualflow.modelbase import Gender, Language, one_of, utcnow
+
+
+class Learner(SQLModel, table=True):
+    """A learner registered by a school; the national number is unique when known."""
+
+    __tablename__ = "learners"
+    __table_args__ = (
+        one_of("gender", [g.value for g in Gender], "gender"),
+        one_of("language", (Language.NL.value, Language.FR.value), "language"),
+        CheckConstraint(
+            "national_number IS NULL OR length(national_number) = 11", name="national_number"
+        ),
+        Index("ix_learners_school_name", "school_id", "last_name", "first_name"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="schools.id", ondelete="RESTRICT")
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+    birth_date: date
+    gender: str = Field(max_length=1)
+    national_number: str | None = Field(default=None, max_length=11, unique=True)
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=40)
+    street: str = Field(default="", max_length=200)
+    postcode: str = Field(default="", max_length=4)
+    municipality: str = Field(default="", max_length=100)
+    language: str = Field(default=Language.NL.value, max_length=2)
+    class_group: str = Field(default="", max_length=30, index=True)
+    guardian_name: str = Field(default="", max_length=200)
+    guardian_email: str = Field(default="", max_length=254)
+    guardian_phone: str = Field(default="", max_length=40)
+    anonymised_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
