@@ -157,5 +157,15 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def layout_context():
         from flask_babel import get_locale
+        from flask_login import current_user
 
-        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+        from dualflow.navigation import ROLE_LABELS, menu_for, organisation_name
+
+        context = {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+        if current_user.is_authenticated:
+            context.update(
+                navigation=menu_for(current_user.role),
+                role_label=ROLE_LABELS.get(current_user.role, current_user.role),
+                organisation_name=organisation_name(db.session, current_user),
+            )
+        return context

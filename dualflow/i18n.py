@@ -25,7 +25,7 @@ def select_locale() -> str:
 
 
 def local_datetime(value: datetime | None) -> datetime | None:
-    """A stored (naive UTC) timestamp as Brussels time."""
+    """A stored UTC timestamp as Brussels time (naive values are taken as UTC)."""
     if value is None:
         return None
     if value.tzinfo is None:

@@ -20,8 +20,8 @@ SQLModel.metadata.naming_convention = {
 
 
 def utcnow() -> datetime:
-    """Now in UTC as a naive datetime, the form every timestamp is stored in."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Now as an aware UTC datetime, the form every timestamp is stored and compared in."""
+    return datetime.now(UTC)
 
 
 def one_of(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:

@@ -228,3 +228,16 @@ def set_language(session: Session, *, user: User, language: str) -> None:
     user.language = language
     audit.record(session, actor=user, action="user.language_changed", entity=user,
                  changes={"language": [before, language]})
+
+
+def create_admin(session: Session, *, email: str, full_name: str, password: str) -> User:
+    """Create an administrator directly (installation command, not a web form)."""
+    check_password_rules(password)
+    if find_by_email(session, email) is not None:
+        raise DomainError(_("Er bestaat al een account met dit e-mailadres."), field="email")
+    user = User(email=normalise_email(email), full_name=full_name.strip(), role=Role.ADMIN.value,
+                password_hash=hash_password(password))
+    session.add(user)
+    audit.record(session, actor=None, action="user.created", entity=user,
+                 changes=audit.snapshot(user))
+    return user

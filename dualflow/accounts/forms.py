@@ -1,0 +1,45 @@
+"""Forms of the log-in, password and invitation pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from dualflow.modelbase import Language
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Aangemeld blijven op dit toestel"))
+    next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Nieuw wachtwoord"), validators=[DataRequired(), Length(min=10, max=200)]
+    )
+    confirm = PasswordField(
+        _l("Herhaal het wachtwoord"),
+        validators=[DataRequired(), EqualTo("password", message=_l("De wachtwoorden verschillen."))],
+    )
+
+
+class InviteForm(FlaskForm):
+    full_name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Rol"), validators=[DataRequired()])
+    school_id = SelectField(_l("School"), coerce=int, validate_choice=False)
+    company_id = SelectField(_l("Onderneming"), coerce=int, validate_choice=False)
+    sector_id = SelectField(_l("Sector"), coerce=int, validate_choice=False)
+    language = SelectField(
+        _l("Taal"),
+        choices=[(Language.NL.value, "Nederlands"), (Language.FR.value, "Français"),
+                 (Language.EN.value, "English")],
+    )

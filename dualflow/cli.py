@@ -1,0 +1,74 @@
+"""Command-line tools: `flask --app wsgi <command>`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask, current_app
+
+
+def register_cli(app: Flask) -> None:
+    """Attach dualflow's commands to the Flask CLI."""
+
+    @app.cli.group("db")
+    def db_group() -> None:
+        """Database schema (Alembic migrations)."""
+
+    @db_group.command("upgrade")
+    def db_upgrade() -> None:
+        """Apply every pending migration."""
+        from dualflow.migrate import upgrade
+
+        upgrade(current_app.config["DATABASE_URL"])
+        click.echo("Database schema is up to date.")
+
+    @db_group.command("check")
+    def db_check() -> None:
+        """Fail when the models and the migrations disagree."""
+        from dualflow.migrate import check
+
+        check(current_app.config["DATABASE_URL"])
+        click.echo("No schema drift.")
+
+    @app.cli.command("demo")
+    @click.option("--scale", type=int, default=0,
+                  help="Also generate this many extra learners, with everything in proportion.")
+    def demo(scale: int) -> None:
+        """Load the demo data set (idempotent) and print the demo log-ins."""
+        from dualflow.demo import DEMO_PASSWORD, DEMO_USERS, load_demo, load_scale
+
+        started = time.perf_counter()
+        load_demo()
+        if scale:
+            load_scale(scale, progress=click.echo)
+        click.echo(f"Demo data ready in {time.perf_counter() - started:.1f} s.")
+        click.echo("Demo log-ins (password: %s):" % DEMO_PASSWORD)
+        for email, role in DEMO_USERS:
+            click.echo(f"  {role:<12} {email}")
+
+    @app.cli.command("scheduler")
+    def scheduler() -> None:
+        """Run the scheduler process (exactly one per installation)."""
+        from dualflow.scheduler import build_scheduler
+
+        click.echo("dualflow scheduler running; Ctrl-C stops it.")
+        try:
+            build_scheduler(current_app._get_current_object()).start()
+        except (KeyboardInterrupt, SystemExit):
+            click.echo("Scheduler stopped.")
+
+    @app.cli.command("create-admin")
+    @click.option("--email", prompt=True)
+    @click.option("--name", prompt=True)
+    @click.password_option()
+    def create_admin(email: str, name: str, password: str) -> None:
+        """Create a platform administrator (the first account of a new installation)."""
+        from dualflow.accounts.services import create_admin as create
+
+        from dualflow.extensions import db
+
+        with db.sessionmaker() as session:
+            create(session, email=email, full_name=name, password=password)
+            session.commit()
+        click.echo(f"Administrator {email} created.")

@@ -1,0 +1,181 @@
+"""The figures and lists each role's home page shows; every query goes through the policy scope."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from dualflow import policy
+from dualflow.accounts.models import User
+from dualflow.audit import AuditEvent
+from dualflow.catalog.models import Programme, School, Sector
+from dualflow.companies.models import Company, Mentor, Site
+from dualflow.evaluations.models import EvaluationMoment
+from dualflow.learners.models import Learner
+from dualflow.modelbase import EvaluationStatus, RecognitionStatus, Role, TrajectoryStatus, utcnow
+from dualflow.notifications.models import JobRun
+from dualflow.recognitions.models import Recognition
+from dualflow.trajectories.models import Placement, Trajectory
+
+OPEN_RECOGNITION = (RecognitionStatus.SUBMITTED.value, RecognitionStatus.IN_REVIEW.value)
+
+
+def _count(session: Session, user: User, model, *conditions) -> int:
+    statement = (
+        select(func.count())
+        .select_from(model)
+        .where(policy.visible(user, model), *conditions)
+    )
+    return session.execute(statement).scalar_one()
+
+
+def admin_overview(session: Session, user: User) -> dict[str, Any]:
+    """Platform-wide counts, recent audit events and the scheduler's last heartbeat."""
+    counts = {
+        "schools": _count(session, user, School),
+        "users": _count(session, user, User, User.is_active.is_(True)),
+        "programmes": _count(session, user, Programme),
+        "companies": _count(session, user, Company),
+        "learners": _count(session, user, Learner),
+        "trajectories": _count(
+            session, user, Trajectory, Trajectory.status == TrajectoryStatus.ACTIVE.value
+        ),
+    }
+    recent = session.execute(
+        select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(8)
+    ).scalars().all()
+    heartbeat = session.execute(
+        select(JobRun).where(JobRun.job == "heartbeat").order_by(JobRun.started_at.desc()).limit(1)
+    ).scalar_one_or_none()
+    return {"counts": counts, "recent": recent, "heartbeat": heartbeat}
+
+
+def coordinator_overview(session: Session, user: User, *, today: date) -> dict[str, Any]:
+    """The school's active trajectories, those still without a placement, and overdue evaluations."""
+    active = Trajectory.status == TrajectoryStatus.ACTIVE.value
+    placed_now = select(Placement.trajectory_id).where(
+        Placement.starts_on <= today, Placement.ends_on >= today
+    )
+    counts = {
+        "learners": _count(session, user, Learner, Learner.anonymised_at.is_(None)),
+        "active": _count(session, user, Trajectory, active),
+        "unplaced": _count(session, user, Trajectory, active, Trajectory.id.not_in(placed_now)),
+        "overdue": _count(
+            session,
+            user,
+            EvaluationMoment,
+            EvaluationMoment.due_on < today,
+            EvaluationMoment.status.in_(
+                (EvaluationStatus.PLANNED.value, EvaluationStatus.DRAFT.value)
+            ),
+        ),
+    }
+    unplaced = session.execute(
+        select(Trajectory, Learner, Programme)
+        .join(Learner, Learner.id == Trajectory.learner_id)
+        .join(Programme, Programme.id == Trajectory.programme_id)
+        .where(policy.visible(user, Trajectory), active, Trajectory.id.not_in(placed_now))
+        .order_by(Trajectory.starts_on, Learner.last_name)
+        .limit(10)
+    ).all()
+    school = session.get(School, user.school_id)
+    return {"counts": counts, "unplaced": unplaced, "school": school}
+
+
+def company_overview(session: Session, user: User, *, today: date) -> dict[str, Any]:
+    """The company's sites, mentors, learners placed today and recognitions by status."""
+    by_status = dict(
+        session.execute(
+            select(Recognition.status, func.count())
+            .where(policy.visible(user, Recognition))
+            .group_by(Recognition.status)
+        ).all()
+    )
+    counts = {
+        "sites": _count(session, user, Site),
+        "mentors": _count(session, user, Mentor, Mentor.is_active.is_(True)),
+        "placed": _count(
+            session, user, Placement, Placement.starts_on <= today, Placement.ends_on >= today,
+            Placement.site_id.in_(select(Site.id).where(Site.company_id == user.company_id)),
+        ),
+        "recognised": by_status.get(RecognitionStatus.APPROVED.value, 0),
+        "open": sum(by_status.get(status, 0) for status in OPEN_RECOGNITION),
+    }
+    return {"counts": counts, "company": session.get(Company, user.company_id)}
+
+
+def mentor_overview(session: Session, user: User, *, today: date) -> dict[str, Any]:
+    """Every learner the mentor guides now, from every school, with the next evaluation moment."""
+    next_moment = (
+        select(
+            EvaluationMoment.trajectory_id,
+            func.min(EvaluationMoment.due_on).label("due_on"),
+        )
+        .where(EvaluationMoment.status.in_(
+            (EvaluationStatus.PLANNED.value, EvaluationStatus.DRAFT.value)
+        ))
+        .group_by(EvaluationMoment.trajectory_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Learner, Programme, School, Site, next_moment.c.due_on)
+        .select_from(Placement)
+        .join(Mentor, Mentor.id == Placement.mentor_id)
+        .join(Trajectory, Trajectory.id == Placement.trajectory_id)
+        .join(Learner, Learner.id == Trajectory.learner_id)
+        .join(Programme, Programme.id == Trajectory.programme_id)
+        .join(School, School.id == Trajectory.school_id)
+        .join(Site, Site.id == Placement.site_id)
+        .outerjoin(next_moment, next_moment.c.trajectory_id == Trajectory.id)
+        .where(
+            Mentor.user_id == user.id,
+            Placement.ends_on >= today,
+            Trajectory.status == TrajectoryStatus.ACTIVE.value,
+        )
+        .order_by(next_moment.c.due_on.is_(None), next_moment.c.due_on, Learner.last_name)
+    ).all()
+    return {"learners": rows, "today": today}
+
+
+def sector_overview(session: Session, user: User, *, today: date) -> dict[str, Any]:
+    """Open recognition requests of the sector, oldest first, with the service-level deadline."""
+    sector = session.get(Sector, user.sector_id)
+    open_rows = session.execute(
+        select(Recognition, Site, Company, Programme)
+        .join(Site, Site.id == Recognition.site_id)
+        .join(Company, Company.id == Site.company_id)
+        .join(Programme, Programme.id == Recognition.programme_id)
+        .where(policy.visible(user, Recognition), Recognition.status.in_(OPEN_RECOGNITION))
+        .order_by(Recognition.submitted_at)
+        .limit(20)
+    ).all()
+    late_before = utcnow() - timedelta(days=sector.decision_days if sector else 14)
+    counts = {
+        "open": _count(session, user, Recognition, Recognition.status.in_(OPEN_RECOGNITION)),
+        "late": _count(
+            session, user, Recognition, Recognition.status.in_(OPEN_RECOGNITION),
+            Recognition.submitted_at < late_before,
+        ),
+        "approved": _count(
+            session, user, Recognition, Recognition.status == RecognitionStatus.APPROVED.value
+        ),
+        "programmes": _count(session, user, Programme, Programme.sector_id == user.sector_id),
+    }
+    return {"sector": sector, "requests": open_rows, "late_before": late_before, "counts": counts}
+
+
+def overview_for(session: Session, user: User, *, today: date) -> tuple[str, dict[str, Any]]:
+    """The template name and context of the user's home page."""
+    role = Role(user.role)
+    if role == Role.ADMIN:
+        return "dashboard/admin.html", admin_overview(session, user)
+    if role == Role.COORDINATOR:
+        return "dashboard/coordinator.html", coordinator_overview(session, user, today=today)
+    if role == Role.COMPANY:
+        return "dashboard/company.html", company_overview(session, user, today=today)
+    if role == Role.MENTOR:
+        return "dashboard/mentor.html", mentor_overview(session, user, today=today)
+    return "dashboard/sector.html", sector_overview(session, user, today=today)

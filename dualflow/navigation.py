@@ -1,0 +1,60 @@
+"""The main menu per role; later features add their entries here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from dualflow.modelbase import Role
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: object
+    endpoint: str
+    prefix: str
+
+
+_DASHBOARD = MenuItem(_l("Overzicht"), "dashboard.home", "dashboard.")
+
+MENUS: dict[Role, list[MenuItem]] = {
+    Role.ADMIN: [
+        _DASHBOARD,
+        MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),
+        MenuItem(_l("Scholen"), "admin.schools", "admin.school"),
+        MenuItem(_l("Sectoren"), "admin.sectors", "admin.sector"),
+        MenuItem(_l("Opleidingen"), "admin.programmes", "admin.programme"),
+        MenuItem(_l("Auditlog"), "admin.audit", "admin.audit"),
+    ],
+    Role.COORDINATOR: [_DASHBOARD, MenuItem(_l("Gebruikers"), "admin.users", "admin.user")],
+    Role.COMPANY: [_DASHBOARD],
+    Role.MENTOR: [_DASHBOARD],
+    Role.SECTOR: [_DASHBOARD],
+}
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Beheerder"),
+    Role.COORDINATOR: _l("Trajectbegeleider"),
+    Role.COMPANY: _l("Onderneming"),
+    Role.MENTOR: _l("Mentor"),
+    Role.SECTOR: _l("Sectorconsulent"),
+}
+
+
+def menu_for(role: str) -> list[MenuItem]:
+    """The menu entries for a role."""
+    return MENUS.get(Role(role), [_DASHBOARD])
+
+
+def organisation_name(session, user) -> str:
+    """Name of the school, company or sector the user belongs to (empty for admins)."""
+    from dualflow.catalog.models import School, Sector
+    from dualflow.companies.models import Company
+
+    for model, ident in ((School, user.school_id), (Company, user.company_id),
+                         (Sector, user.sector_id)):
+        if ident is not None:
+            row = session.get(model, ident)
+            return row.name if row else ""
+    return ""
