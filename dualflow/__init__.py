@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from pathlib import Path
 
@@ -47,6 +48,13 @@ def _init_extensions(app: Flask) -> None:
     from dualflow.i18n import select_locale
 
     db.init_app(app)
+    # dualflow uses no async sessions; the extension's async teardown would otherwise start an
+    # event loop (through asgiref) at the end of every request.
+    app.teardown_appcontext_funcs[:] = [
+        function
+        for function in app.teardown_appcontext_funcs
+        if not inspect.iscoroutinefunction(function)
+    ]
     csrf.init_app(app)
     babel.init_app(
         app,
@@ -82,7 +90,7 @@ def _register_blueprints(app: Flask) -> None:
         """Liveness and database reachability, for load balancers and monitoring."""
         try:
             db.session.execute(text("SELECT 1"))
-        except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+        except Exception as error:
             db.session.rollback()
             reason = str(error).splitlines()[0][:200]
             return jsonify(status="error", database="unreachable", reason=reason), 503

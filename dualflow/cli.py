@@ -43,7 +43,7 @@ def register_cli(app: Flask) -> None:
         if scale:
             load_scale(scale, progress=click.echo)
         click.echo(f"Demo data ready in {time.perf_counter() - started:.1f} s.")
-        click.echo("Demo log-ins (password: %s):" % DEMO_PASSWORD)
+        click.echo(f"Demo log-ins (password: {DEMO_PASSWORD}):")
         for email, role in DEMO_USERS:
             click.echo(f"  {role:<12} {email}")
 
@@ -65,7 +65,6 @@ def register_cli(app: Flask) -> None:
     def create_admin(email: str, name: str, password: str) -> None:
         """Create a platform administrator (the first account of a new installation)."""
         from dualflow.accounts.services import create_admin as create
-
         from dualflow.extensions import db
 
         with db.sessionmaker() as session:

@@ -48,7 +48,9 @@ def load_config(overrides: dict | None = None) -> dict:
     if production:
         missing = []
         if not secret_key:
-            missing.append("DUALFLOW_SECRET_KEY (a long random string, e.g. `openssl rand -hex 32`)")
+            missing.append(
+                "DUALFLOW_SECRET_KEY (a long random string, e.g. `openssl rand -hex 32`)"
+            )
         if not database_url:
             missing.append(
                 "DUALFLOW_DATABASE_URL (e.g. postgresql+psycopg://user:password@host:5432/dualflow)"

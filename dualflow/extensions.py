@@ -27,11 +27,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """Enforce foreign keys and use WAL on SQLite, which are off by default."""
     module = type(dbapi_connection).__module__
     if module.startswith("sqlite3"):
+        # Let SQLAlchemy issue BEGIN itself, so that transactions and savepoints behave.
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
 
 
 def client_ip() -> str | None:

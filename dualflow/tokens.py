@@ -56,7 +56,9 @@ def issue(
     return raw
 
 
-def peek(session: Session, *, raw: str, purpose: str, now: datetime | None = None) -> AccessToken | None:
+def peek(
+    session: Session, *, raw: str, purpose: str, now: datetime | None = None
+) -> AccessToken | None:
     """The valid (unused, unexpired) token for `raw`, without using it."""
     now = now or utcnow()
     token = session.execute(
@@ -69,7 +71,9 @@ def peek(session: Session, *, raw: str, purpose: str, now: datetime | None = Non
     return token
 
 
-def consume(session: Session, *, raw: str, purpose: str, now: datetime | None = None) -> AccessToken | None:
+def consume(
+    session: Session, *, raw: str, purpose: str, now: datetime | None = None
+) -> AccessToken | None:
     """Use the token once; a second use, or a concurrent one, gets None."""
     now = now or utcnow()
     token = peek(session, raw=raw, purpose=purpose, now=now)

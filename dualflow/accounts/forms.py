@@ -27,7 +27,10 @@ class NewPasswordForm(FlaskForm):
     )
     confirm = PasswordField(
         _l("Herhaal het wachtwoord"),
-        validators=[DataRequired(), EqualTo("password", message=_l("De wachtwoorden verschillen."))],
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("De wachtwoorden verschillen.")),
+        ],
     )
 
 

@@ -83,7 +83,9 @@ class AccessToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     purpose: str = Field(max_length=20)
     token_hash: str = Field(max_length=64, unique=True)
-    user_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="CASCADE")
+    user_id: int | None = Field(
+        default=None, foreign_key="users.id", index=True, ondelete="CASCADE"
+    )
     subject_type: str = Field(default="", max_length=40)
     subject_id: int | None = None
     expires_at: datetime

@@ -188,7 +188,9 @@ def reset_password(session: Session, *, raw: str, password: str) -> User:
     token = tokens.consume(session, raw=raw, purpose="password_reset")
     user = session.get(User, token.user_id) if token else None
     if user is None or not user.is_active:
-        raise DomainError(_("Deze link is ongeldig, al gebruikt of verlopen. Vraag een nieuwe aan."))
+        raise DomainError(
+            _("Deze link is ongeldig, al gebruikt of verlopen. Vraag een nieuwe aan.")
+        )
     user.password_hash = hash_password(password)
     user.session_epoch += 1
     audit.record(session, actor=user, action="user.password_reset", entity=user)

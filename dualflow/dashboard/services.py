@@ -54,7 +54,7 @@ def admin_overview(session: Session, user: User) -> dict[str, Any]:
 
 
 def coordinator_overview(session: Session, user: User, *, today: date) -> dict[str, Any]:
-    """The school's active trajectories, those still without a placement, and overdue evaluations."""
+    """The school's active trajectories, those without a placement, and overdue evaluations."""
     active = Trajectory.status == TrajectoryStatus.ACTIVE.value
     placed_now = select(Placement.trajectory_id).where(
         Placement.starts_on <= today, Placement.ends_on >= today

@@ -1,0 +1,175 @@
+"""Test fixtures: one migrated database per run, each test in a rolled-back transaction."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from sqlalchemy import create_engine, event, text
+
+from dualflow import create_app
+from dualflow.extensions import db, limiter
+from dualflow.migrate import upgrade
+from tests import factories
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _reset_postgresql(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Everything under tests/e2e is a browser test that commits for real."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """The test database, migrated from scratch: PostgreSQL when configured, else SQLite."""
+    url = os.environ.get("DUALFLOW_TEST_DATABASE_URL")
+    if url:
+        _reset_postgresql(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    """The application under test, bound to the test database."""
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key",
+            "INSTANCE_PATH": str(instance),
+            "OUTBOX_DIR": str(instance / "outbox"),
+            "WTF_CSRF_ENABLED": False,
+            "BASE_URL": "http://dualflow.test",
+            "SERVER_NAME": None,
+        }
+    )
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request, app) -> Iterator[None]:
+    """Every test runs inside a transaction that is rolled back afterwards."""
+    limiter.reset()
+    if request.node.get_closest_marker("e2e"):
+        yield
+        return
+    with app.app_context():
+        # SQLAlchemy's "join a session into an external transaction" recipe: every session of
+        # the app works on one connection inside a transaction that is rolled back at the end.
+        connection = db.get_engine().connect()
+        outer = connection.begin()
+        state = db._get_state()
+        with mock.patch.dict(
+            state.sessionmaker.kw,
+            {"bind": connection, "join_transaction_mode": "create_savepoint"},
+        ):
+            yield
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def make_app():
+    """Build extra applications with their own settings, forgotten after the test."""
+    built = []
+
+    def build(config: dict):
+        application = create_app(config)
+        built.append(application)
+        return application
+
+    yield build
+    for application in built:
+        # The shared extension would otherwise isolate (and connect to) these apps too.
+        db._app_state.pop(application, None)
+
+
+@pytest.fixture
+def session(app):
+    """A database session for arranging and checking data (commits become savepoints)."""
+    with db.sessionmaker() as db_session:
+        yield db_session
+
+
+@pytest.fixture
+def client(app):
+    """An HTTP client for the application."""
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app) -> Path:
+    """The folder mails are written to; emptied before each test."""
+    folder = Path(app.config["OUTBOX_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for mail in folder.glob("*.eml"):
+        mail.unlink()
+    return folder
+
+
+@pytest.fixture
+def world(session):
+    """A small, complete data set: two schools, two sectors, one user of every role."""
+    return factories.World.build(session)
+
+
+def login(client, user, password: str = factories.PASSWORD):
+    """Sign `user` in through the log-in form."""
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@contextmanager
+def count_queries(app) -> Iterator[list[str]]:
+    """Collect the SQL statements the application sends while the block runs."""
+    statements: list[str] = []
+    engine = db.get_engine()
+
+    def before(_conn, _cursor, statement, *_args):
+        if not re.match(r"\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)", statement, re.I):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium with the flags this closed network needs."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("DUALFLOW_CHROMIUM", "/usr/bin/chromium"),
+        "args": CHROMIUM_ARGS,
+    }
