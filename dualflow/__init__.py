@@ -6,9 +6,10 @@ import inspect
 import logging
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, has_request_context, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dualflow.config import PROJECT_ROOT, load_config
@@ -56,9 +57,15 @@ def _init_extensions(app: Flask) -> None:
         if not inspect.iscoroutinefunction(function)
     ]
     csrf.init_app(app)
+    def locale_selector() -> str:
+        # Services also run from the CLI and the scheduler, where no request (and no user) is.
+        if not has_request_context():
+            return app.config["BABEL_DEFAULT_LOCALE"]
+        return select_locale()
+
     babel.init_app(
         app,
-        locale_selector=select_locale,
+        locale_selector=locale_selector,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     bootstrap.init_app(app)
@@ -84,6 +91,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from dualflow.companies.views import bp as companies_bp
+    from dualflow.recognitions.views import bp as recognitions_bp
+
+    app.register_blueprint(companies_bp)
+    app.register_blueprint(recognitions_bp)
 
     @app.get("/healthz")
     def healthz():
@@ -104,7 +116,7 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def commit_or_roll_back(response):
         """One commit per request: kept when the response succeeded, undone otherwise."""
-        if "sqlalchemy_lite" not in app.extensions:
+        if "sqlalchemy" not in app.extensions:
             return response
         session = db.session
         if response.status_code < 400:
@@ -137,15 +149,24 @@ def _register_error_pages(app: Flask) -> None:
 
     def page(status: int):
         def handler(error):
+            code = status
+            if code >= 500:
+                # A failed flush leaves the session unusable, and the page itself queries (the
+                # menu, the organisation name); nothing of this request is kept anyway.
+                db.session.rollback()
+                if isinstance(getattr(error, "original_exception", None), IntegrityError):
+                    # Services check uniqueness first; this is the race of two simultaneous
+                    # saves, which deserves "try again", not "something broke".
+                    code = 409
             if request.path.startswith("/healthz") or request.accept_mimetypes.best == (
                 "application/json"
             ):
-                return jsonify(status=status), status
-            return render_template("errors/error.html", status=status, error=error), status
+                return jsonify(status=code), code
+            return render_template("errors/error.html", status=code, error=error), code
 
         return handler
 
-    for status in (400, 403, 404, 405, 413, 429, 500):
+    for status in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(status, page(status))
 
     @app.errorhandler(CSRFError)

@@ -82,6 +82,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", True),
         "OUTBOX_DIR": _env("OUTBOX_DIR", str(instance_dir / "outbox")),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
+        "PROXY_COUNT": int(_env("PROXY_COUNT", "0") or 0),
         "LOGIN_ATTEMPTS_PER_MINUTE": int(_env("LOGIN_ATTEMPTS_PER_MINUTE", "5") or 5),
         "PASSWORD_RESET_HOURS": 2,
         "INVITATION_DAYS": 14,

@@ -12,16 +12,16 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 def select_locale() -> str:
-    """The user's chosen language, else the browser's best match, else the configured default."""
+    """The chosen language, else the account's, else Dutch or French as the browser prefers."""
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("language")
     if chosen in languages:
         return chosen
     if getattr(current_user, "is_authenticated", False) and current_user.language in languages:
         return current_user.language
-    return request.accept_languages.best_match(languages) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    # Dutch first: a French browser gets French; English only when chosen explicitly.
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return request.accept_languages.best_match([default, "fr"], default=default)
 
 
 def local_datetime(value: datetime | None) -> datetime | None:

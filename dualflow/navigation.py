@@ -17,6 +17,8 @@ class MenuItem:
 
 
 _DASHBOARD = MenuItem(_l("Overzicht"), "dashboard.home", "dashboard.")
+_COMPANIES = MenuItem(_l("Ondernemingen"), "companies.index", "companies.")
+_REGISTER = MenuItem(_l("Register"), "recognitions.register", "recognitions.register")
 
 MENUS: dict[Role, list[MenuItem]] = {
     Role.ADMIN: [
@@ -25,12 +27,23 @@ MENUS: dict[Role, list[MenuItem]] = {
         MenuItem(_l("Scholen"), "admin.schools", "admin.school"),
         MenuItem(_l("Sectoren"), "admin.sectors", "admin.sector"),
         MenuItem(_l("Opleidingen"), "admin.programmes", "admin.programme"),
+        _COMPANIES,
+        _REGISTER,
         MenuItem(_l("Auditlog"), "admin.audit", "admin.audit"),
     ],
-    Role.COORDINATOR: [_DASHBOARD, MenuItem(_l("Gebruikers"), "admin.users", "admin.user")],
-    Role.COMPANY: [_DASHBOARD],
+    Role.COORDINATOR: [_DASHBOARD, MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),
+                       _COMPANIES, _REGISTER],
+    Role.COMPANY: [
+        _DASHBOARD,
+        MenuItem(_l("Vestigingen en mentoren"), "companies.mine", "companies."),
+        MenuItem(_l("Erkenningen"), "recognitions.index", "recognitions."),
+    ],
     Role.MENTOR: [_DASHBOARD],
-    Role.SECTOR: [_DASHBOARD],
+    Role.SECTOR: [
+        _DASHBOARD,
+        MenuItem(_l("Aanvragen"), "recognitions.inbox", "recognitions.inbox"),
+        _REGISTER,
+    ],
 }
 
 ROLE_LABELS = {

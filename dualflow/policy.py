@@ -17,7 +17,7 @@ from dualflow.catalog.models import Competency, Programme, School, SchoolHoliday
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.evaluations.models import EvaluationMoment
 from dualflow.learners.models import Learner
-from dualflow.modelbase import Role
+from dualflow.modelbase import RecognitionStatus, Role
 from dualflow.recognitions.models import Recognition
 from dualflow.trajectories.models import Placement, Trajectory
 
@@ -94,13 +94,25 @@ def _mentor_scope(user: User):
     return Mentor.company_id.in_(select(Company.id).where(_company_scope(user)))
 
 
+_DECIDED_RECOGNITION = (
+    RecognitionStatus.APPROVED.value,
+    RecognitionStatus.EXPIRED.value,
+    RecognitionStatus.WITHDRAWN.value,
+)
+
+
 def _recognition_scope(user: User):
     if user.role == Role.SECTOR:
         return Recognition.programme_id.in_(_sector_programme_ids(user))
     if user.role in (Role.COMPANY, Role.MENTOR):
         return Recognition.site_id.in_(select(Site.id).where(Site.company_id == user.company_id))
     if user.role == Role.COORDINATOR:
-        return true()
+        # Schools see decided recognitions (to find and follow workplaces), and the open
+        # requests and refusals only of what somebody of the own school filed.
+        filed_by_school = select(User.id).where(User.school_id == user.school_id)
+        return Recognition.status.in_(_DECIDED_RECOGNITION) | Recognition.submitted_by_id.in_(
+            filed_by_school
+        )
     return false()
 
 
@@ -192,7 +204,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "learners.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "trajectories.view": frozenset({Role.ADMIN, Role.COORDINATOR, Role.MENTOR, Role.COMPANY}),
     "companies.manage": frozenset({Role.ADMIN, Role.COORDINATOR, Role.COMPANY}),
+    "companies.view": frozenset({Role.ADMIN, Role.COORDINATOR, Role.COMPANY, Role.SECTOR}),
+    "companies.create": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "mentors.invite": frozenset({Role.ADMIN, Role.COORDINATOR, Role.COMPANY}),
+    "recognitions.view": frozenset({Role.ADMIN, Role.COORDINATOR, Role.COMPANY, Role.SECTOR}),
+    "recognitions.request": frozenset({Role.ADMIN, Role.COORDINATOR, Role.COMPANY}),
     "recognitions.decide": frozenset({Role.SECTOR}),
+    "recognitions.register": frozenset({Role.ADMIN, Role.COORDINATOR, Role.SECTOR}),
     "evaluations.write": frozenset({Role.MENTOR}),
     "evaluations.review": frozenset({Role.COORDINATOR}),
 }
@@ -201,12 +219,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 INVITABLE_ROLES: dict[Role, tuple[Role, ...]] = {
     Role.ADMIN: tuple(Role),
     Role.COORDINATOR: (Role.COORDINATOR, Role.COMPANY, Role.MENTOR),
+    # Company users invite their own mentors (companies.services.invite_mentor checks the company).
+    Role.COMPANY: (Role.MENTOR,),
 }
 
 
 def can(user: User, permission: str) -> bool:
-    """Whether `user` holds `permission`."""
-    if not getattr(user, "is_authenticated", False):
+    """Whether `user` holds `permission`; a deactivated account holds none."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
     return user.role in PERMISSIONS.get(permission, frozenset())
 
@@ -214,7 +234,8 @@ def can(user: User, permission: str) -> bool:
 def may_invite(user: User, role: Role | str, *, school_id: int | None = None) -> bool:
     """Whether `user` may invite somebody with `role` (for coordinators: into the own school)."""
     role = Role(role)
-    if not can(user, "users.invite") or role not in INVITABLE_ROLES.get(Role(user.role), ()):
+    allowed = can(user, "users.invite") or (role == Role.MENTOR and can(user, "mentors.invite"))
+    if not allowed or role not in INVITABLE_ROLES.get(Role(user.role), ()):
         return False
     if user.role == Role.COORDINATOR and role == Role.COORDINATOR:
         return school_id == user.school_id

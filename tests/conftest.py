@@ -16,6 +16,7 @@ from dualflow import create_app
 from dualflow.extensions import db, limiter
 from dualflow.migrate import upgrade
 from tests import factories
+from tests.clients import IsolatedClient
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -70,6 +71,8 @@ def app(database_url, tmp_path_factory):
             "SERVER_NAME": None,
         }
     )
+    # Each request gets its own application context, as in production (see tests/clients.py).
+    application.test_client_class = IsolatedClient
     return application
 
 

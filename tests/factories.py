@@ -225,3 +225,137 @@ class World:
         trajectory(session, world.learner_b, programme_b)
         session.commit()
         return world
+
+
+def recognition(session: Session, site: Site, programme: Programme, **fields):
+    """A recognition of `site` for `programme` (approved and valid for years unless told)."""
+    from dualflow.recognitions.models import Recognition
+
+    row = Recognition(
+        site_id=site.id,
+        programme_id=programme.id,
+        status=fields.pop("status", "approved"),
+        sworn_declaration=fields.pop("sworn_declaration", True),
+        valid_from=fields.pop("valid_from", date(2026, 1, 1)),
+        valid_until=fields.pop("valid_until", date(2031, 12, 31)),
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def placement(session: Session, trajectory: Trajectory, mentor: Mentor, recognition, **fields):
+    """A placement of `trajectory` at the recognised site, guided by `mentor`."""
+    from dualflow.trajectories.models import Placement
+
+    row = Placement(
+        trajectory_id=trajectory.id,
+        site_id=fields.pop("site_id", recognition.site_id),
+        mentor_id=mentor.id,
+        recognition_id=recognition.id,
+        starts_on=fields.pop("starts_on", date(2026, 9, 1)),
+        ends_on=fields.pop("ends_on", date(2027, 6, 30)),
+        hours_per_week=fields.pop("hours_per_week", 24),
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def school_holiday(session: Session, school: School, **fields):
+    """A holiday period of `school` (the autumn break unless told)."""
+    from dualflow.catalog.models import SchoolHoliday
+
+    row = SchoolHoliday(
+        school_id=school.id,
+        name=fields.pop("name", "Herfstvakantie"),
+        starts_on=fields.pop("starts_on", date(2026, 11, 2)),
+        ends_on=fields.pop("ends_on", date(2026, 11, 6)),
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def placed_world(session: Session, world: World):
+    """The world plus sites, mentors, recognitions and placements across both schools.
+
+    Returns a namespace with every attribute of `world` and:
+
+    company_a (Bouw A): sites site_a1 and site_a2; mentors mentor_a (Mia, world.mentor_user_a)
+        and mentor_a2 (no account); recognised at site_a1 for programme_a (rec_a, sector_a) and
+        for programme_b (rec_ab, sector_b).
+    company_b (Zorg B): site_b1, mentor_b (account mentor_user_b), rec_b for programme_b.
+    company_c: belongs to sector_b, site_c1, nothing else.  company_d: site_d1, mentor_d.
+    inactive_coordinator_a: a deactivated coordinator of school_a.  holiday_a: of school_a.
+
+    traj_a learner_a (school_a) at site_a1 with Mia (place_a)
+    traj_b learner_b (school_b) at site_a1 with Mia (place_b)
+    traj_c learner_c (school_a) at site_b1 with mentor_b (place_c)
+    traj_d learner_d (school_b), not placed
+    """
+    from types import SimpleNamespace
+
+    from sqlalchemy import select
+
+    s = SimpleNamespace(**vars(world))
+    s.mentor_a = session.execute(
+        select(Mentor).where(Mentor.user_id == world.mentor_user_a.id)
+    ).scalar_one()
+    s.company_c = company(session, name="Zorg C", sector_id=world.sector_b.id)
+    s.company_d = company(session, name="Los D")
+    s.site_a1 = site(session, world.company_a)
+    s.site_a2 = site(session, world.company_a)
+    s.site_b1 = site(session, world.company_b)
+    s.site_c1 = site(session, s.company_c)
+    s.site_d1 = site(session, s.company_d)
+    s.mentor_a2 = mentor(session, world.company_a)
+    s.mentor_user_b = user(session, "mentor", company_id=world.company_b.id)
+    s.mentor_b = mentor(session, world.company_b, s.mentor_user_b)
+    s.mentor_d = mentor(session, s.company_d)
+    s.inactive_coordinator_a = user(
+        session, "coordinator", school_id=world.school_a.id, is_active=False
+    )
+    s.holiday_a = school_holiday(session, world.school_a)
+    s.rec_a = recognition(session, s.site_a1, world.programme_a)
+    s.rec_ab = recognition(session, s.site_a1, world.programme_b)
+    s.rec_b = recognition(session, s.site_b1, world.programme_b)
+    s.learner_c = learner(session, world.school_a)
+    s.learner_d = learner(session, world.school_b)
+    s.traj_a, s.traj_b = (
+        session.execute(select(Trajectory).where(Trajectory.learner_id == pupil.id)).scalar_one()
+        for pupil in (world.learner_a, world.learner_b)
+    )
+    s.traj_c = trajectory(session, s.learner_c, world.programme_b)
+    s.traj_d = trajectory(session, s.learner_d, world.programme_a)
+    s.place_a = placement(session, s.traj_a, s.mentor_a, s.rec_a)
+    s.place_b = placement(session, s.traj_b, s.mentor_a, s.rec_ab)
+    s.place_c = placement(session, s.traj_c, s.mentor_b, s.rec_b)
+    session.commit()
+    return s
+
+
+# --- companies and recognitions (issue 3) -------------------------------------------------
+
+def kbo_number(seed: int, *, first: str = "0") -> str:
+    """A valid ten-digit KBO enterprise number ('0'/'1') or site number ('2') from a seed."""
+    base = int(f"{first}{seed % 10_000_000:07d}")
+    return f"{base:08d}{97 - base % 97:02d}"
+
+
+def recognition_request(session: Session, site: Site, programme: Programme, *,
+                        mentors=(), **fields):
+    """A recognition request (`submitted` unless told, no validity), naming `mentors`."""
+    from dualflow.recognitions.models import RecognitionMentor
+
+    fields.setdefault("status", "submitted")
+    fields.setdefault("valid_from", None)
+    fields.setdefault("valid_until", None)
+    row = recognition(session, site, programme, **fields)
+    for named in mentors:
+        session.add(RecognitionMentor(recognition_id=row.id, mentor_id=named.id))
+    session.flush()
+    return row

@@ -78,3 +78,19 @@ def test_each_role_sees_its_dashboard(client, world):
         assert page.status_code == 200
         assert heading in page.get_data(as_text=True)
         client.post("/logout")
+
+
+def test_simultaneous_duplicate_save_gives_conflict_page_not_500(app, client, world, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from dualflow.accounts import services
+
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+
+    def racing_login(*_args, **_kwargs):
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(services, "authenticate", racing_login)
+    response = client.post("/login", data={"email": world.admin.email, "password": "x"})
+    assert response.status_code == 409
+    assert "Tegelijk gewijzigd" in response.get_data(as_text=True)

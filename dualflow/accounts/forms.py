@@ -10,15 +10,24 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from dualflow.modelbase import Language
 
 
+def _strip(value: str | None) -> str | None:
+    """Addresses pasted or completed by a phone keyboard often carry a trailing space."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("E-mailadres"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]
+    )
     password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Aangemeld blijven op dit toestel"))
     next = HiddenField()
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("E-mailadres"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]
+    )
 
 
 class NewPasswordForm(FlaskForm):
@@ -36,7 +45,9 @@ class NewPasswordForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     full_name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("E-mailadres"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]
+    )
     role = SelectField(_l("Rol"), validators=[DataRequired()])
     school_id = SelectField(_l("School"), coerce=int, validate_choice=False)
     company_id = SelectField(_l("Onderneming"), coerce=int, validate_choice=False)

@@ -12,6 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from dualflow import audit, tokens
 from dualflow.accounts.models import User
+from dualflow.catalog.models import School, Sector
+from dualflow.companies.models import Company
 from dualflow.errors import DomainError, NotAllowed
 from dualflow.extensions import db
 from dualflow.modelbase import Role, utcnow
@@ -90,8 +92,14 @@ def invite(
 ) -> tuple[User, str]:
     """Create an account without password and return it with the raw invitation token."""
     role = Role(role)
-    if actor.role == Role.COORDINATOR and role == Role.COORDINATOR:
+    if actor.role == Role.COORDINATOR and role == Role.COORDINATOR and school_id is None:
         school_id = actor.school_id
+    if actor.role == Role.COMPANY:
+        # A company user only ever brings people into the own company.
+        if company_id not in (None, actor.company_id):
+            raise NotAllowed(_("Je mag alleen mentoren van je eigen onderneming uitnodigen."),
+                             field="company_id")
+        company_id = actor.company_id
     if not may_invite(actor, role, school_id=school_id):
         raise NotAllowed(_("Je mag geen gebruiker met deze rol uitnodigen."), field="role")
     organisation = {
@@ -101,8 +109,9 @@ def invite(
         Role.MENTOR: {"company_id": company_id},
         Role.SECTOR: {"sector_id": sector_id},
     }[role]
+    models = {"school_id": School, "company_id": Company, "sector_id": Sector}
     for field, value in organisation.items():
-        if value is None:
+        if value is None or session.get(models[field], value) is None:
             label = {
                 "school_id": _("Kies de school van deze gebruiker."),
                 "company_id": _("Kies de onderneming van deze gebruiker."),
@@ -152,7 +161,11 @@ def reissue_invitation(session: Session, *, actor: User, user: User) -> str:
 def invitation_user(session: Session, raw: str) -> User | None:
     """The invited user behind a still-valid invitation link."""
     token = tokens.peek(session, raw=raw, purpose="invitation")
-    return session.get(User, token.user_id) if token else None
+    user = session.get(User, token.user_id) if token else None
+    # An account activated meanwhile (e.g. through a password reset) needs no invitation.
+    if user is None or not user.is_active or user.password_hash:
+        return None
+    return user
 
 
 def accept_invitation(session: Session, *, raw: str, password: str) -> User:
@@ -160,7 +173,7 @@ def accept_invitation(session: Session, *, raw: str, password: str) -> User:
     check_password_rules(password)
     token = tokens.consume(session, raw=raw, purpose="invitation")
     user = session.get(User, token.user_id) if token else None
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or user.password_hash:
         raise DomainError(_("Deze uitnodiging is ongeldig, al gebruikt of verlopen."))
     user.password_hash = hash_password(password)
     audit.record(session, actor=user, action="user.invitation_accepted", entity=user)

@@ -32,10 +32,21 @@ def _safe_next(target: str | None) -> str | None:
     """Only same-site paths are followed after log-in, never another host."""
     if not target:
         return None
+    # Browsers read a backslash as a slash and drop tabs and newlines: "/\\evil" is "//evil".
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def _fresh_session() -> None:
+    """Start a new session (no fixation, nothing left over), keeping the chosen language."""
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
 
 
 def _login_email_key() -> str:
@@ -69,7 +80,7 @@ def login():
             db.session, email=form.email.data, password=form.password.data
         )
         if user is not None:
-            session.clear()
+            _fresh_session()
             login_user(user, remember=form.remember.data)
             session.permanent = True
             return redirect(_safe_next(form.next.data) or url_for("dashboard.home"))
@@ -83,8 +94,9 @@ def login():
 @login_required
 def logout():
     """Sign out and forget the session."""
+    # Clear first: logout_user() leaves the mark that deletes the remember-me cookie in the session.
+    _fresh_session()
     logout_user()
-    session.clear()
     flash(_("Je bent afgemeld."), "success")
     return redirect(url_for("accounts.login"))
 
@@ -163,7 +175,7 @@ def accept_invitation(token: str):
         except DomainError as error:
             form.password.errors.append(error.message)
         else:
-            session.clear()
+            _fresh_session()
             login_user(user)
             flash(_("Welkom bij dualflow, %(name)s.", name=user.full_name), "success")
             return redirect(url_for("dashboard.home"))
@@ -180,5 +192,6 @@ def set_language():
     if language in current_app.config["LANGUAGES"]:
         session["language"] = language
         if current_user.is_authenticated:
-            services.set_language(db.session, user=current_user, language=language)
+            user = current_user._get_current_object()  # the User itself, not the proxy
+            services.set_language(db.session, user=user, language=language)
     return redirect(_safe_next(request.form.get("next")) or url_for("dashboard.home"))

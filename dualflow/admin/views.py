@@ -1,7 +1,605 @@
-"""Administration screens (placeholder routes, replaced by the admin package)."""
+"""Administration screens: users, schools and their holidays, sectors, programmes, audit log."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from dualflow import policy
+from dualflow.accounts import services as accounts
+from dualflow.accounts.models import User
+from dualflow.accounts.views import send_invitation
+from dualflow.admin import queries
+from dualflow.admin.forms import (
+    ENTITY_LABELS,
+    USER_STATUS_LABELS,
+    AuditFilterForm,
+    InviteUserForm,
+    UserFilterForm,
+    valid_filters,
+)
+from dualflow.catalog import services as catalog
+from dualflow.catalog.forms import (
+    LEVEL_LABELS,
+    LOCATION_LABELS,
+    SCHOOL_KIND_LABELS,
+    STEM_LABELS,
+    TRACK_LABELS,
+    CompetencyForm,
+    HolidayForm,
+    ProgrammeFilterForm,
+    ProgrammeForm,
+    SchoolForm,
+    SectorForm,
+)
+from dualflow.catalog.models import Competency, Programme, School, SchoolHoliday, Sector
+from dualflow.companies.models import Company
+from dualflow.errors import DomainError
+from dualflow.extensions import db
+from dualflow.i18n import format_date, format_datetime
+from dualflow.modelbase import Role
+from dualflow.navigation import ROLE_LABELS
+from dualflow.pagination import paginate
 
 bp = Blueprint("admin", __name__)
-for _name in ("users", "user_invite", "schools", "sectors", "programmes", "audit"):
-    bp.add_url_rule(f"/{_name}", _name, lambda: ("", 204))
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _display(value: Any) -> str:
+    """An audited value as a person reads it: dates as dd/mm/yyyy, yes/no, a dash for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("ja") if value else _("nee")
+    if value == "":
+        return _("(leeg)")
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return format_date(date.fromisoformat(value))
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        try:
+            return format_datetime(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    field: str
+    before: str
+    after: str
+    changed: bool
+
+
+def change_rows(changes: dict | None) -> list[ChangeRow]:
+    """An audit event's changes as rows; edits hold [before, after] pairs, creations values."""
+    changes = changes or {}
+    edited = bool(changes) and all(
+        isinstance(value, list) and len(value) == 2 for value in changes.values()
+    )
+    return [
+        ChangeRow(key, _display(value[0]), _display(value[1]), True)
+        if edited
+        else ChangeRow(key, "", _display(value), False)
+        for key, value in sorted(changes.items())
+    ]
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return {
+        "change_rows": change_rows,
+        "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},
+        "track_labels": TRACK_LABELS,
+        "level_labels": LEVEL_LABELS,
+        "stem_labels": STEM_LABELS,
+        "location_labels": LOCATION_LABELS,
+        "school_kind_labels": SCHOOL_KIND_LABELS,
+        "user_status_labels": USER_STATUS_LABELS,
+        "entity_labels": ENTITY_LABELS,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _show_error(form: FlaskForm, error: DomainError) -> None:
+    """Put a refused rule's message on the field it concerns, else above the form."""
+    field = form._fields.get(error.field) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _status() -> int:
+    """200 for a first display, 422 when a submitted form is shown again with its errors."""
+    return 422 if request.method == "POST" else 200
+
+
+def _data(form: FlaskForm, names: tuple[str, ...]) -> dict:
+    return {name: form[name].data for name in names}
+
+
+def _back(default: str) -> str:
+    """The list the action was started from (only paths of this site), else `default`."""
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
+
+
+# ---------------------------------------------------------------------------------------------
+# users
+
+
+@bp.get("/users")
+@policy.require("users.invite")
+def users():
+    """Users the signed-in admin or coordinator may see, searchable and filtered."""
+    filters = UserFilterForm(request.args)
+    page = paginate(db.session, queries.user_list(current_user, **valid_filters(filters)),
+                    scalars=False)
+    return render_template("admin/users.html", page=page, filters=filters)
+
+
+# The most powerful role comes last, so that it is never what a hurried click selects.
+_INVITE_ROLE_ORDER = (Role.COORDINATOR, Role.COMPANY, Role.MENTOR, Role.SECTOR, Role.ADMIN)
+
+
+def _fill_invite_choices(form: InviteUserForm) -> None:
+    """Roles the inviter may hand out, and organisations from the inviter's scope."""
+    form.role.choices = [
+        (role.value, ROLE_LABELS[role])
+        for role in _INVITE_ROLE_ORDER
+        if policy.may_invite(current_user, role, school_id=current_user.school_id)
+    ]
+
+    def options(model, *conditions) -> list:
+        rows = db.session.execute(
+            select(model.id, model.name)
+            .where(policy.visible(current_user, model), *conditions)
+            .order_by(model.name)
+        ).all()
+        return [(row.id, row.name) for row in rows]
+
+    schools = options(School, School.is_active.is_(True))
+    if current_user.role == Role.COORDINATOR:
+        # A coordinator only invites into the own school: nothing else to choose.
+        form.school_id.choices = schools
+    else:
+        form.school_id.choices = [("", _("— kies een school —")), *schools]
+    form.company_id.choices = [("", _("— kies een onderneming —")), *options(Company)]
+    form.sector_id.choices = [("", _("— kies een sector —")), *options(Sector)]
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@policy.require("users.invite")
+def user_invite():
+    """Create an account and e-mail its invitation link."""
+    form = InviteUserForm()
+    _fill_invite_choices(form)
+    if form.validate_on_submit():
+        try:
+            user, raw = accounts.invite(
+                db.session,
+                actor=current_user,
+                email=form.email.data,
+                full_name=form.full_name.data,
+                role=form.role.data,
+                school_id=form.school_id.data,
+                company_id=form.company_id.data,
+                sector_id=form.sector_id.data,
+                language=form.language.data,
+            )
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            send_invitation(user, raw, current_user)
+            flash(_("De uitnodiging is verstuurd naar %(email)s.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_invite.html", form=form), _status()
+
+
+def _user_action(user_id: int, action) -> str:
+    user = policy.get_or_404(db.session, current_user, User, user_id)
+    try:
+        message = action(user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        flash(message, "success")
+    return redirect(_back(url_for("admin.users")))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@policy.require("users.invite")
+def user_deactivate(user_id: int):
+    """Deactivate an account; its sessions end at once."""
+
+    def deactivate(user: User) -> str:
+        accounts.set_active(db.session, actor=current_user, user=user, active=False)
+        return _("%(name)s is gedeactiveerd en kan zich niet meer aanmelden.",
+                 name=user.full_name)
+
+    return _user_action(user_id, deactivate)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@policy.require("users.invite")
+def user_reactivate(user_id: int):
+    """Give a deactivated account access again."""
+
+    def reactivate(user: User) -> str:
+        accounts.set_active(db.session, actor=current_user, user=user, active=True)
+        return _("%(name)s is opnieuw actief.", name=user.full_name)
+
+    return _user_action(user_id, reactivate)
+
+
+@bp.post("/users/<int:user_id>/reinvite")
+@policy.require("users.invite")
+def user_reinvite(user_id: int):
+    """Send a fresh invitation link to a user who has not activated the account yet."""
+
+    def reinvite(user: User) -> str:
+        raw = accounts.reissue_invitation(db.session, actor=current_user, user=user)
+        send_invitation(user, raw, current_user)
+        return _("Een nieuwe uitnodiging is verstuurd naar %(email)s.", email=user.email)
+
+    return _user_action(user_id, reinvite)
+
+
+# ---------------------------------------------------------------------------------------------
+# schools and holidays
+
+
+@bp.get("/schools")
+@policy.require("admin.manage")
+def schools():
+    """Schools, searchable by name, institution number and municipality."""
+    q = request.args.get("q", "")
+    page = paginate(db.session, catalog.school_list(current_user, q=q))
+    return render_template("admin/schools.html", page=page, q=q)
+
+
+@bp.route("/schools/new", methods=["GET", "POST"])
+@policy.require("admin.manage")
+def school_new():
+    """Add a school."""
+    form = SchoolForm()
+    if form.validate_on_submit():
+        try:
+            school = catalog.create_school(db.session, actor=current_user,
+                                           **_data(form, catalog.SCHOOL_FIELDS))
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("School %(name)s is toegevoegd.", name=school.name), "success")
+            return redirect(url_for("admin.school", school_id=school.id))
+    return render_template("admin/school_form.html", form=form, school=None), _status()
+
+
+def _school_page(school: School, holiday_form: HolidayForm, status: int = 200):
+    holidays = paginate(db.session, catalog.holidays_of(school))
+    return render_template("admin/school.html", school=school, holidays=holidays,
+                           holiday_form=holiday_form), status
+
+
+@bp.get("/schools/<int:school_id>")
+@policy.require("admin.manage")
+def school(school_id: int):
+    """A school's details and holidays."""
+    school = policy.get_or_404(db.session, current_user, School, school_id)
+    return _school_page(school, HolidayForm(formdata=None))
+
+
+@bp.route("/schools/<int:school_id>/edit", methods=["GET", "POST"])
+@policy.require("admin.manage")
+def school_edit(school_id: int):
+    """Change a school's details."""
+    school = policy.get_or_404(db.session, current_user, School, school_id)
+    form = SchoolForm(obj=school)
+    if form.validate_on_submit():
+        try:
+            catalog.update_school(db.session, actor=current_user, school=school,
+                                  **_data(form, catalog.SCHOOL_FIELDS))
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("De gegevens van %(name)s zijn bewaard.", name=school.name), "success")
+            return redirect(url_for("admin.school", school_id=school.id))
+    return render_template("admin/school_form.html", form=form, school=school), _status()
+
+
+def _holiday(school_id: int, holiday_id: int) -> tuple[School, SchoolHoliday]:
+    school = policy.get_or_404(db.session, current_user, School, school_id)
+    holiday = policy.get_or_404(db.session, current_user, SchoolHoliday, holiday_id)
+    if holiday.school_id != school.id:
+        abort(404)
+    return school, holiday
+
+
+@bp.post("/schools/<int:school_id>/holidays")
+@policy.require("admin.manage")
+def school_holiday_add(school_id: int):
+    """Add a holiday period to a school."""
+    school = policy.get_or_404(db.session, current_user, School, school_id)
+    form = HolidayForm()
+    if form.validate_on_submit():
+        try:
+            holiday = catalog.add_holiday(db.session, actor=current_user, school=school,
+                                          name=form.name.data, starts_on=form.starts_on.data,
+                                          ends_on=form.ends_on.data)
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Vakantie %(name)s is toegevoegd.", name=holiday.name), "success")
+            return redirect(url_for("admin.school", school_id=school.id))
+    return _school_page(school, form, status=422)
+
+
+@bp.route("/schools/<int:school_id>/holidays/<int:holiday_id>/edit", methods=["GET", "POST"])
+@policy.require("admin.manage")
+def school_holiday_edit(school_id: int, holiday_id: int):
+    """Change a holiday's name or period."""
+    school, holiday = _holiday(school_id, holiday_id)
+    form = HolidayForm(obj=holiday)
+    if form.validate_on_submit():
+        try:
+            catalog.update_holiday(db.session, actor=current_user, holiday=holiday,
+                                   name=form.name.data, starts_on=form.starts_on.data,
+                                   ends_on=form.ends_on.data)
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Vakantie %(name)s is bewaard.", name=holiday.name), "success")
+            return redirect(url_for("admin.school", school_id=school.id))
+    return render_template("admin/holiday_form.html", form=form, school=school,
+                           holiday=holiday), _status()
+
+
+@bp.post("/schools/<int:school_id>/holidays/<int:holiday_id>/delete")
+@policy.require("admin.manage")
+def school_holiday_delete(school_id: int, holiday_id: int):
+    """Remove a holiday period."""
+    school, holiday = _holiday(school_id, holiday_id)
+    catalog.delete_holiday(db.session, actor=current_user, holiday=holiday)
+    flash(_("Vakantie %(name)s is verwijderd.", name=holiday.name), "success")
+    return redirect(url_for("admin.school", school_id=school.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# sectors
+
+
+@bp.get("/sectors")
+@policy.require("admin.manage")
+def sectors():
+    """Sectors with their rule parameters, searchable by name and code."""
+    q = request.args.get("q", "")
+    page = paginate(db.session, catalog.sector_list(current_user, q=q), scalars=False)
+    return render_template("admin/sectors.html", page=page, q=q)
+
+
+@bp.route("/sectors/new", methods=["GET", "POST"])
+@policy.require("admin.manage")
+def sector_new():
+    """Add a sector."""
+    form = SectorForm()
+    if form.validate_on_submit():
+        try:
+            sector = catalog.create_sector(db.session, actor=current_user,
+                                           **_data(form, catalog.SECTOR_FIELDS))
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Sector %(name)s is toegevoegd.", name=sector.name), "success")
+            return redirect(url_for("admin.sectors"))
+    return render_template("admin/sector_form.html", form=form, sector=None), _status()
+
+
+@bp.route("/sectors/<int:sector_id>", methods=["GET", "POST"])
+@policy.require("admin.manage")
+def sector_edit(sector_id: int):
+    """Change a sector's details and rule parameters."""
+    sector = policy.get_or_404(db.session, current_user, Sector, sector_id)
+    form = SectorForm(obj=sector)
+    if form.validate_on_submit():
+        try:
+            catalog.update_sector(db.session, actor=current_user, sector=sector,
+                                  **_data(form, catalog.SECTOR_FIELDS))
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Sector %(name)s is bewaard.", name=sector.name), "success")
+            return redirect(url_for("admin.sectors"))
+    return render_template("admin/sector_form.html", form=form, sector=sector), _status()
+
+
+# ---------------------------------------------------------------------------------------------
+# programmes and competencies
+
+
+def _sector_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(Sector.id, Sector.name)
+        .where(policy.visible(current_user, Sector))
+        .order_by(Sector.name)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+@bp.get("/programmes")
+@policy.require("admin.manage")
+def programmes():
+    """Programmes, searchable by name and code, filtered by sector, track and STEM label."""
+    filters = ProgrammeFilterForm(request.args)
+    filters.sector_id.choices = [("", _("Alle sectoren")), *_sector_choices()]
+    statement = catalog.programme_list(current_user, **valid_filters(filters))
+    page = paginate(db.session, statement, scalars=False)
+    return render_template("admin/programmes.html", page=page, filters=filters)
+
+
+def _programme_form(programme: Programme | None = None) -> ProgrammeForm:
+    form = ProgrammeForm(obj=programme)
+    form.sector_id.choices = [("", _("— kies een sector —")), *_sector_choices()]
+    return form
+
+
+@bp.route("/programmes/new", methods=["GET", "POST"])
+@policy.require("admin.manage")
+def programme_new():
+    """Add a programme."""
+    form = _programme_form()
+    if form.validate_on_submit():
+        try:
+            programme = catalog.create_programme(db.session, actor=current_user,
+                                                 **_data(form, catalog.PROGRAMME_FIELDS))
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Opleiding %(name)s is toegevoegd. Voeg nu de competentieclusters toe.",
+                    name=programme.name), "success")
+            return redirect(url_for("admin.programme", programme_id=programme.id))
+    return render_template("admin/programme_form.html", form=form, programme=None), _status()
+
+
+def _programme_page(programme: Programme, competency_form: CompetencyForm, status: int = 200):
+    sector = db.session.get(Sector, programme.sector_id)
+    competencies = catalog.competencies_of(db.session, programme)
+    return render_template("admin/programme.html", programme=programme, sector=sector,
+                           competencies=competencies, competency_form=competency_form), status
+
+
+@bp.get("/programmes/<int:programme_id>")
+@policy.require("admin.manage")
+def programme(programme_id: int):
+    """A programme with its competencies in standard-path order."""
+    programme = policy.get_or_404(db.session, current_user, Programme, programme_id)
+    return _programme_page(programme, CompetencyForm(formdata=None))
+
+
+@bp.route("/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
+@policy.require("admin.manage")
+def programme_edit(programme_id: int):
+    """Change a programme."""
+    programme = policy.get_or_404(db.session, current_user, Programme, programme_id)
+    form = _programme_form(programme)
+    if form.validate_on_submit():
+        try:
+            catalog.update_programme(db.session, actor=current_user, programme=programme,
+                                     **_data(form, catalog.PROGRAMME_FIELDS))
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Opleiding %(name)s is bewaard.", name=programme.name), "success")
+            return redirect(url_for("admin.programme", programme_id=programme.id))
+    return render_template("admin/programme_form.html", form=form,
+                           programme=programme), _status()
+
+
+def _competency(programme_id: int, competency_id: int) -> tuple[Programme, Competency]:
+    programme = policy.get_or_404(db.session, current_user, Programme, programme_id)
+    competency = policy.get_or_404(db.session, current_user, Competency, competency_id)
+    if competency.programme_id != programme.id:
+        abort(404)
+    return programme, competency
+
+
+@bp.post("/programmes/<int:programme_id>/competencies")
+@policy.require("admin.manage")
+def programme_competency_add(programme_id: int):
+    """Append a competency to the programme's standard path."""
+    programme = policy.get_or_404(db.session, current_user, Programme, programme_id)
+    form = CompetencyForm()
+    if form.validate_on_submit():
+        try:
+            competency = catalog.add_competency(db.session, actor=current_user,
+                                                programme=programme,
+                                                **_data(form, catalog.COMPETENCY_FIELDS))
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Competentiecluster %(code)s is toegevoegd.", code=competency.code),
+                  "success")
+            return redirect(url_for("admin.programme", programme_id=programme.id))
+    return _programme_page(programme, form, status=422)
+
+
+@bp.route("/programmes/<int:programme_id>/competencies/<int:competency_id>/edit",
+          methods=["GET", "POST"])
+@policy.require("admin.manage")
+def programme_competency_edit(programme_id: int, competency_id: int):
+    """Change a competency's code, title or location."""
+    programme, competency = _competency(programme_id, competency_id)
+    form = CompetencyForm(obj=competency)
+    if form.validate_on_submit():
+        try:
+            catalog.update_competency(db.session, actor=current_user, competency=competency,
+                                      **_data(form, catalog.COMPETENCY_FIELDS))
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Competentiecluster %(code)s is bewaard.", code=competency.code),
+                  "success")
+            return redirect(url_for("admin.programme", programme_id=programme.id))
+    return render_template("admin/competency_form.html", form=form, programme=programme,
+                           competency=competency), _status()
+
+
+@bp.post("/programmes/<int:programme_id>/competencies/<int:competency_id>/move")
+@policy.require("admin.manage")
+def programme_competency_move(programme_id: int, competency_id: int):
+    """Move a competency one place up or down."""
+    programme, competency = _competency(programme_id, competency_id)
+    offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if offset is None:
+        abort(400)
+    catalog.move_competency(db.session, actor=current_user, competency=competency,
+                            offset=offset)
+    return redirect(url_for("admin.programme", programme_id=programme.id,
+                            _anchor=f"competency-{competency.id}"))
+
+
+@bp.post("/programmes/<int:programme_id>/competencies/<int:competency_id>/delete")
+@policy.require("admin.manage")
+def programme_competency_delete(programme_id: int, competency_id: int):
+    """Remove a competency that was never evaluated."""
+    programme, competency = _competency(programme_id, competency_id)
+    try:
+        catalog.delete_competency(db.session, actor=current_user, competency=competency)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        flash(_("Competentiecluster %(code)s is verwijderd.", code=competency.code),
+              "success")
+    return redirect(url_for("admin.programme", programme_id=programme.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# audit log
+
+
+@bp.get("/audit")
+@policy.require("audit.view")
+def audit():
+    """Every recorded change, newest first, filtered by who, what and when."""
+    filters = AuditFilterForm(request.args)
+    statement = queries.audit_list(current_user, **valid_filters(filters))
+    page = paginate(db.session, statement)
+    return render_template("admin/audit.html", page=page, filters=filters)

@@ -42,9 +42,10 @@ class Recognition(SQLModel, table=True):
     status: str = Field(default=RecognitionStatus.SUBMITTED.value, max_length=20)
     sworn_declaration: bool = Field(default=False)
     submitted_at: datetime = Field(default_factory=utcnow, index=True)
-    submitted_by_id: int | None = Field(default=None, foreign_key="users.id")
+    # Indexed: coordinators see the requests filed by their school.
+    submitted_by_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     decided_at: datetime | None = None
-    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     valid_from: date | None = None
     valid_until: date | None = None
     decision_reason: str = Field(default="", max_length=2000)

@@ -1,0 +1,525 @@
+"""Companies, sites and mentors: identifiers, regions, who maintains what, eligibility lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, or_, select
+from sqlmodel import Session
+from stdnum.be import vat
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
+from stdnum.util import clean
+
+from dualflow import audit, policy
+from dualflow.accounts.models import User
+from dualflow.catalog.models import Programme, Sector
+from dualflow.companies.eligibility import Eligibility, MentorFacts, MentorRules, check_mentor
+from dualflow.companies.models import Company, Mentor, Site
+from dualflow.errors import DomainError, NotAllowed
+from dualflow.modelbase import Role
+from dualflow.trajectories.models import Placement, Trajectory
+
+COMPANY_FIELDS = ("name", "legal_form", "sector_id", "street", "postcode", "municipality",
+                  "contact_name", "contact_email", "contact_phone")
+SITE_FIELDS = ("name", "street", "postcode", "municipality")
+MENTOR_FIELDS = ("first_name", "last_name", "email", "phone", "function_title", "birth_date",
+                 "experience_years", "relevant_qualification", "appointed_on",
+                 "training_completed_on", "record_check_on", "is_active")
+
+
+# --- identifiers and addresses ------------------------------------------------------------
+
+def normalise_kbo(raw: str | None, *, field: str = "kbo_number") -> str:
+    """The ten-digit enterprise number, from input with or without dots, spaces or `BE`."""
+    if not (raw or "").strip():
+        raise DomainError(_("Vul het ondernemingsnummer in."), field=field)
+    try:
+        return vat.validate(raw)
+    except InvalidChecksum:
+        raise DomainError(
+            _("Dit ondernemingsnummer bestaat niet: de controlecijfers kloppen niet."),
+            field=field,
+        ) from None
+    except InvalidComponent:
+        raise DomainError(_("Een ondernemingsnummer begint met 0 of 1."), field=field) from None
+    except ValidationError:
+        raise DomainError(
+            _("Een ondernemingsnummer bestaat uit 10 cijfers, bijvoorbeeld 0123.456.749."),
+            field=field,
+        ) from None
+
+
+def normalise_site_number(raw: str | None, *, field: str = "number") -> str:
+    """The ten-digit site number (vestigingseenheidsnummer), which starts with 2."""
+    # stdnum.be.vat only accepts enterprise numbers (first digit 0 or 1); a site number uses
+    # the same mod-97 check on ten digits, so the arithmetic is done here.
+    number = clean(raw or "", " -./").strip()
+    if not number:
+        raise DomainError(_("Vul het vestigingsnummer in."), field=field)
+    if not number.isdigit() or len(number) != 10:
+        raise DomainError(
+            _("Een vestigingsnummer bestaat uit 10 cijfers, bijvoorbeeld 2.123.456.789."),
+            field=field,
+        )
+    if number[0] != "2":
+        raise DomainError(_("Een vestigingsnummer begint met 2."), field=field)
+    if vat.checksum(number) != 0:
+        raise DomainError(
+            _("Dit vestigingsnummer bestaat niet: de controlecijfers kloppen niet."), field=field
+        )
+    return number
+
+
+def format_kbo(number: str | None) -> str:
+    """Display form: enterprise 0123.456.749, site (starts with 2) 2.123.456.789."""
+    if not number or len(number) != 10:
+        return number or ""
+    if number[0] == "2":
+        return f"{number[0]}.{number[1:4]}.{number[4:7]}.{number[7:]}"
+    return f"{number[:4]}.{number[4:7]}.{number[7:]}"
+
+
+def region_of(postcode: str) -> str | None:
+    """'brussels', 'flanders' or 'wallonia' for a Belgian postcode; None when it is not one."""
+    if len(postcode) != 4 or not postcode.isdigit() or int(postcode) < 1000:
+        return None
+    code = int(postcode)
+    if code <= 1299:
+        return "brussels"
+    if code <= 1499 or 4000 <= code <= 7999:
+        return "wallonia"
+    return "flanders"
+
+
+def check_postcode(raw: str | None, *, field: str = "postcode", workplace: bool = True) -> str:
+    """A Belgian postcode; for a workplace it must lie in Flanders or Brussels."""
+    postcode = (raw or "").strip()
+    region = region_of(postcode)
+    if region is None:
+        raise DomainError(_("Geef een Belgische postcode van vier cijfers."), field=field)
+    if workplace and region == "wallonia":
+        raise DomainError(
+            _("Postcode %(code)s ligt in het Waals Gewest. Duaal leren via dualflow kan alleen "
+              "op een werkplek in het Vlaams of het Brussels Hoofdstedelijk Gewest.",
+              code=postcode),
+            field=field,
+        )
+    return postcode
+
+
+def _text(value: Any) -> Any:
+    """Strings stripped, missing text as ''; other values (dates, numbers) as they are."""
+    if value is None or isinstance(value, str):
+        return (value or "").strip()
+    return value
+
+
+_MENTOR_NON_TEXT = {"birth_date", "experience_years", "relevant_qualification", "appointed_on",
+                    "training_completed_on", "record_check_on", "is_active"}
+
+
+# --- who maintains what -------------------------------------------------------------------
+
+def has_company_account(session: Session, company_id: int) -> bool:
+    """Whether the company has an activated, active account of its own."""
+    return session.execute(
+        select(
+            exists().where(
+                User.company_id == company_id,
+                User.role == Role.COMPANY.value,
+                User.is_active.is_(True),
+                User.password_hash.is_not(None),
+            )
+        )
+    ).scalar_one()
+
+
+def may_maintain(session: Session, user: User, company: Company) -> bool:
+    """Whether `user` may edit the company and its sites and mentors."""
+    if not policy.can(user, "companies.manage"):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.COMPANY:
+        return user.company_id == company.id
+    # A school keeps the data of a company it registered until the company has its own account.
+    return user.role == Role.COORDINATOR and not has_company_account(session, company.id)
+
+
+def _require_maintain(session: Session, actor: User, company: Company) -> None:
+    if not may_maintain(session, actor, company):
+        raise NotAllowed(
+            _("Deze onderneming beheert haar gegevens zelf; vraag haar contactpersoon om de "
+              "wijziging.")
+        )
+
+
+# --- companies ----------------------------------------------------------------------------
+
+def _company_values(session: Session, fields: dict[str, Any]) -> dict[str, Any]:
+    values = {key: _text(fields.get(key)) for key in COMPANY_FIELDS if key in fields}
+    if "name" in values and not values["name"]:
+        raise DomainError(_("Vul de naam van de onderneming in."), field="name")
+    if "postcode" in values:
+        # The registered office may lie anywhere in Belgium; only sites must be Flemish/Brussels.
+        values["postcode"] = check_postcode(values["postcode"], workplace=False)
+    if "municipality" in values and not values["municipality"]:
+        raise DomainError(_("Vul de gemeente in."), field="municipality")
+    if "contact_email" in values:
+        values["contact_email"] = values["contact_email"].lower()
+    if values.get("sector_id") in (0, ""):
+        values["sector_id"] = None
+    if values.get("sector_id") is not None and session.get(Sector, values["sector_id"]) is None:
+        raise DomainError(_("Kies een bestaande sector."), field="sector_id")
+    return values
+
+
+def _check_kbo_free(session: Session, number: str, *, except_id: int | None = None) -> None:
+    existing = session.execute(
+        select(Company).where(Company.kbo_number == number)
+    ).scalar_one_or_none()
+    if existing is not None and existing.id != except_id:
+        raise DomainError(
+            _("Onderneming %(number)s is al geregistreerd als ‘%(name)s’.",
+              number=format_kbo(number), name=existing.name),
+            field="kbo_number",
+        )
+
+
+def create_company(session: Session, *, actor: User, kbo_number: str, **fields: Any) -> Company:
+    """Register a company (admin, or a coordinator who is placing a learner there)."""
+    if not policy.can(actor, "companies.create"):
+        raise NotAllowed(_("Je mag geen ondernemingen registreren."))
+    number = normalise_kbo(kbo_number)
+    values = _company_values(session, {key: fields.get(key) for key in COMPANY_FIELDS})
+    _check_kbo_free(session, number)
+    company = Company(kbo_number=number, **values)
+    session.add(company)
+    audit.record(session, actor=actor, action="company.created", entity=company,
+                 changes=audit.snapshot(company))
+    return company
+
+
+def update_company(session: Session, *, actor: User, company: Company, **fields: Any) -> Company:
+    """Change a company's details; only an admin may correct the enterprise number."""
+    _require_maintain(session, actor, company)
+    before = audit.snapshot(company)
+    values = _company_values(session, fields)
+    if fields.get("kbo_number") is not None and actor.role == Role.ADMIN:
+        number = normalise_kbo(fields["kbo_number"])
+        _check_kbo_free(session, number, except_id=company.id)
+        values["kbo_number"] = number
+    for key, value in values.items():
+        setattr(company, key, value)
+    changes = audit.diff(before, audit.snapshot(company))
+    if changes:
+        audit.record(session, actor=actor, action="company.updated", entity=company,
+                     changes=changes)
+    return company
+
+
+def invite_contact(session: Session, *, actor: User, company: Company) -> tuple[User, str]:
+    """Invite the company's contact person to a `company` account; returns user and raw token."""
+    from dualflow.accounts import services as accounts
+
+    if not company.contact_email:
+        raise DomainError(_("Vul eerst het e-mailadres van de contactpersoon in."),
+                          field="contact_email")
+    user, raw = accounts.invite(
+        session, actor=actor, email=company.contact_email,
+        full_name=company.contact_name or company.name, role=Role.COMPANY.value,
+        company_id=company.id,
+    )
+    audit.record(session, actor=actor, action="company.contact_invited", entity=company,
+                 changes={"user_id": user.id, "email": user.email})
+    return user, raw
+
+
+# --- sites --------------------------------------------------------------------------------
+
+def _site_values(fields: dict[str, Any]) -> dict[str, Any]:
+    values = {key: _text(fields.get(key)) for key in SITE_FIELDS if key in fields}
+    if "postcode" in values:
+        values["postcode"] = check_postcode(values["postcode"])
+    if "municipality" in values and not values["municipality"]:
+        raise DomainError(_("Vul de gemeente in."), field="municipality")
+    return values
+
+
+def _check_site_number_free(session: Session, number: str, company: Company,
+                            *, except_id: int | None = None) -> None:
+    existing = session.execute(select(Site).where(Site.number == number)).scalar_one_or_none()
+    if existing is None or existing.id == except_id:
+        return
+    if existing.company_id == company.id:
+        raise DomainError(_("Deze vestiging is al geregistreerd bij deze onderneming."),
+                          field="number")
+    raise DomainError(
+        _("Vestiging %(number)s hoort bij een andere onderneming.", number=format_kbo(number)),
+        field="number",
+    )
+
+
+def create_site(session: Session, *, actor: User, company: Company, number: str,
+                **fields: Any) -> Site:
+    """Add a site to a company; its number must be valid and not belong to anyone else."""
+    _require_maintain(session, actor, company)
+    number = normalise_site_number(number)
+    values = _site_values({key: fields.get(key) for key in SITE_FIELDS})
+    values["name"] = values.get("name") or company.name
+    _check_site_number_free(session, number, company)
+    site = Site(company_id=company.id, number=number, **values)
+    session.add(site)
+    audit.record(session, actor=actor, action="site.created", entity=site,
+                 changes=audit.snapshot(site))
+    return site
+
+
+def update_site(session: Session, *, actor: User, site: Site, **fields: Any) -> Site:
+    """Change a site's name, number or address."""
+    company = session.get(Company, site.company_id)
+    _require_maintain(session, actor, company)
+    before = audit.snapshot(site)
+    values = _site_values(fields)
+    if "name" in values and not values["name"]:
+        values["name"] = company.name
+    if fields.get("number") is not None:
+        number = normalise_site_number(fields["number"])
+        _check_site_number_free(session, number, company, except_id=site.id)
+        values["number"] = number
+    for key, value in values.items():
+        setattr(site, key, value)
+    changes = audit.diff(before, audit.snapshot(site))
+    if changes:
+        audit.record(session, actor=actor, action="site.updated", entity=site, changes=changes)
+    return site
+
+
+# --- mentors ------------------------------------------------------------------------------
+
+def _mentor_values(session: Session, company: Company, fields: dict[str, Any], *, today: date,
+                   except_id: int | None = None) -> dict[str, Any]:
+    values = {
+        key: fields[key] if key in _MENTOR_NON_TEXT else _text(fields[key])
+        for key in MENTOR_FIELDS if key in fields
+    }
+    for key, message in (("first_name", _("Vul de voornaam in.")),
+                         ("last_name", _("Vul de familienaam in."))):
+        if key in values and not values[key]:
+            raise DomainError(message, field=key)
+    birth_date = values.get("birth_date")
+    if birth_date is not None and not 16 <= (today.year - birth_date.year) <= 100:
+        raise DomainError(_("Controleer de geboortedatum."), field="birth_date")
+    experience = values.get("experience_years")
+    if experience is not None and not 0 <= experience <= 60:
+        raise DomainError(_("Geef een aantal jaren tussen 0 en 60."), field="experience_years")
+    for key in ("training_completed_on", "record_check_on"):
+        if values.get(key) is not None and values[key] > today:
+            raise DomainError(_("Deze datum ligt in de toekomst."), field=key)
+    if values.get("email"):
+        values["email"] = values["email"].lower()
+        duplicate = session.execute(
+            select(Mentor.id).where(
+                Mentor.company_id == company.id,
+                Mentor.email == values["email"],
+                Mentor.id != (except_id or 0),
+            )
+        ).first()
+        if duplicate:
+            raise DomainError(
+                _("Er is al een mentor met dit e-mailadres bij deze onderneming."), field="email"
+            )
+    return values
+
+
+def create_mentor(session: Session, *, actor: User, company: Company, today: date,
+                  **fields: Any) -> Mentor:
+    """Add a mentor; one who fails a rule is saved all the same and shown as not eligible."""
+    _require_maintain(session, actor, company)
+    values = _mentor_values(session, company, fields, today=today)
+    mentor = Mentor(company_id=company.id, **values)
+    session.add(mentor)
+    audit.record(session, actor=actor, action="mentor.created", entity=mentor,
+                 changes=audit.snapshot(mentor))
+    return mentor
+
+
+def update_mentor(session: Session, *, actor: User, mentor: Mentor, today: date,
+                  **fields: Any) -> Mentor:
+    """Change a mentor's facts."""
+    company = session.get(Company, mentor.company_id)
+    _require_maintain(session, actor, company)
+    before = audit.snapshot(mentor)
+    for key, value in _mentor_values(session, company, fields, today=today,
+                                     except_id=mentor.id).items():
+        setattr(mentor, key, value)
+    changes = audit.diff(before, audit.snapshot(mentor))
+    if changes:
+        audit.record(session, actor=actor, action="mentor.updated", entity=mentor,
+                     changes=changes)
+    return mentor
+
+
+def invite_mentor(session: Session, *, actor: User, mentor: Mentor) -> tuple[User, str]:
+    """Give a mentor an account (role `mentor`) linked to the profile; returns user and token."""
+    from dualflow.accounts import services as accounts
+
+    company = session.get(Company, mentor.company_id)
+    _require_maintain(session, actor, company)
+    if actor.role == Role.COMPANY and actor.company_id != mentor.company_id:
+        raise NotAllowed(_("Je mag alleen mentoren van je eigen onderneming uitnodigen."))
+    if mentor.user_id is not None:
+        raise DomainError(_("Deze mentor heeft al een account."))
+    if not mentor.email:
+        raise DomainError(_("Vul eerst het e-mailadres van de mentor in."), field="email")
+    if not mentor.is_active:
+        raise DomainError(_("Deze mentor is niet meer actief."))
+    user, raw = accounts.invite(
+        session, actor=actor, email=mentor.email,
+        full_name=f"{mentor.first_name} {mentor.last_name}", role=Role.MENTOR.value,
+        company_id=mentor.company_id,
+    )
+    mentor.user_id = user.id
+    audit.record(session, actor=actor, action="mentor.invited", entity=mentor,
+                 changes={"user_id": [None, user.id]})
+    return user, raw
+
+
+# --- reading ------------------------------------------------------------------------------
+
+def active_placements_subquery(today: date, *, sector_id: int | None = None):
+    """Per mentor: placements that run today or later (they use the mentor's capacity).
+
+    A sector's cap governs the learners of that sector's programmes only, so with `sector_id`
+    only placements in its programmes count (a joinery learner does not fill a construction cap).
+    """
+    statement = select(Placement.mentor_id, func.count().label("active")).where(
+        Placement.ends_on >= today
+    )
+    if sector_id is not None:
+        statement = (
+            statement.join(Trajectory, Trajectory.id == Placement.trajectory_id)
+            .join(Programme, Programme.id == Trajectory.programme_id)
+            .where(Programme.sector_id == sector_id)
+        )
+    return statement.group_by(Placement.mentor_id).subquery()
+
+
+@dataclass
+class MentorView:
+    """A mentor with the verdict on the rules and the account, for lists and pages."""
+
+    mentor: Mentor
+    eligibility: Eligibility
+    account: User | None
+
+
+def mentors_statement(user: User, company: Company, *, today: date, q: str = ""):
+    """Visible mentors of a company with their active placement count and account."""
+    active = active_placements_subquery(today, sector_id=company.sector_id)
+    statement = (
+        select(Mentor, func.coalesce(active.c.active, 0), User)
+        .outerjoin(active, active.c.mentor_id == Mentor.id)
+        .outerjoin(User, User.id == Mentor.user_id)
+        .where(policy.visible(user, Mentor), Mentor.company_id == company.id)
+        .order_by(Mentor.is_active.desc(), Mentor.last_name, Mentor.first_name, Mentor.id)
+    )
+    if q:
+        pattern = f"%{q.strip()}%"
+        statement = statement.where(or_(Mentor.last_name.ilike(pattern),
+                                        Mentor.first_name.ilike(pattern),
+                                        Mentor.email.ilike(pattern)))
+    return statement
+
+
+def to_mentor_views(rows, *, rules: MentorRules, today: date) -> list[MentorView]:
+    """Turn (Mentor, active count, User) rows into MentorViews."""
+    return [
+        MentorView(
+            mentor=mentor,
+            eligibility=check_mentor(MentorFacts.from_mentor(mentor), rules, on=today,
+                                     active_placements=count),
+            account=account,
+        )
+        for mentor, count, account in rows
+    ]
+
+
+def company_rules(session: Session, company: Company) -> MentorRules:
+    """The mentor rules of the company's own sector (defaults without a sector)."""
+    sector = session.get(Sector, company.sector_id) if company.sector_id else None
+    return MentorRules.from_sector(sector)
+
+
+def companies_statement(user: User, *, q: str = "", postcode: str = "", municipality: str = "",
+                        sector_id: int | None = None):
+    """Visible companies with sector and site count, filtered in SQL, ordered by name."""
+    site_count = (
+        select(func.count()).where(Site.company_id == Company.id).correlate(Company)
+        .scalar_subquery()
+    )
+    statement = (
+        select(Company, Sector, site_count.label("sites"))
+        .outerjoin(Sector, Sector.id == Company.sector_id)
+        .where(policy.visible(user, Company))
+        .order_by(Company.name, Company.id)
+    )
+    q = (q or "").strip()
+    if q:
+        digits = clean(q, " -./").upper().removeprefix("BE")
+        conditions = [Company.name.ilike(f"%{q}%")]
+        if digits.isdigit():
+            digits = digits if len(digits) != 9 else "0" + digits
+            conditions.append(Company.kbo_number.startswith(digits))
+            conditions.append(
+                exists().where(Site.company_id == Company.id, Site.number.startswith(digits))
+            )
+        statement = statement.where(or_(*conditions))
+    if postcode.strip():
+        statement = statement.where(_prefix(Company.postcode, Site.postcode, postcode.strip()))
+    if municipality.strip():
+        pattern = f"{municipality.strip()}%"
+        statement = statement.where(or_(
+            Company.municipality.ilike(pattern),
+            exists().where(Site.company_id == Company.id, Site.municipality.ilike(pattern)),
+        ))
+    if sector_id:
+        statement = statement.where(Company.sector_id == sector_id)
+    return statement
+
+
+def postcode_range(column, prefix: str):
+    """`column` starts with the digits `prefix`, as a range the postcode index can use."""
+    if len(prefix) >= 4:
+        return column == prefix[:4]
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper)
+
+
+def _prefix(company_column, site_column, prefix: str):
+    if not prefix.isdigit():
+        return company_column == prefix
+    return or_(
+        postcode_range(company_column, prefix),
+        exists().where(Site.company_id == Company.id, postcode_range(site_column, prefix)),
+    )
+
+
+def sites_statement(user: User, company: Company, *, q: str = ""):
+    """Visible sites of a company, ordered by name."""
+    statement = (
+        select(Site)
+        .where(policy.visible(user, Site), Site.company_id == company.id)
+        .order_by(Site.name, Site.id)
+    )
+    q = (q or "").strip()
+    if q:
+        digits = clean(q, " -./")
+        conditions = [Site.name.ilike(f"%{q}%"), Site.municipality.ilike(f"{q}%")]
+        if digits.isdigit():
+            conditions += [Site.number.startswith(digits), Site.postcode == digits]
+        statement = statement.where(or_(*conditions))
+    return statement

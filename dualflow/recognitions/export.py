@@ -1,0 +1,107 @@
+"""The register as CSV (for Belgian Excel: `;` and a UTF-8 BOM) and as XLSX (openpyxl)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from dualflow.companies.services import format_kbo
+from dualflow.i18n import format_date
+from dualflow.recognitions.services import RegisterFilters
+
+
+def headers() -> list[str]:
+    """Column titles of the register exports."""
+    return [
+        _("Onderneming"), _("Ondernemingsnummer"), _("Vestiging"), _("Vestigingsnummer"),
+        _("Straat"), _("Postcode"), _("Gemeente"), _("Opleiding"), _("Opleidingscode"),
+        _("Sector"), _("Geldig vanaf"), _("Geldig tot"), _("Contactpersoon"), _("E-mail"),
+        _("Telefoon"),
+    ]
+
+
+# Positions (in services.EXPORT_COLUMNS) of the identifiers shown with dots, and of the dates.
+_NUMBERS = (1, 3)
+_DATES = (10, 11)
+
+
+def _values(row: Sequence[Any]) -> list[Any]:
+    values = list(row)
+    for index in _NUMBERS:
+        values[index] = format_kbo(values[index])
+    return values
+
+
+def to_csv(rows: Iterable[Sequence[Any]]) -> bytes:
+    """The register as `;`-separated UTF-8 with a byte-order mark, dates as dd/mm/yyyy."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(headers())
+    for row in rows:
+        writer.writerow(
+            format_date(value) if isinstance(value, date) else value for value in _values(row)
+        )
+    # The BOM makes Excel read the file as UTF-8 (accents in municipality names).
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _filter_lines(filters: RegisterFilters, labels: dict[str, str]) -> list[tuple[str, str]]:
+    lines = [(_("Geldig op"), format_date(filters.on))]
+    for key, title in (("programme", _("Opleiding")), ("sector", _("Sector"))):
+        if labels.get(key):
+            lines.append((title, labels[key]))
+    if filters.postcode:
+        lines.append((_("Postcode"), filters.postcode))
+    if filters.municipality:
+        lines.append((_("Gemeente"), filters.municipality))
+    if filters.q:
+        lines.append((_("Zoekterm"), filters.q))
+    return lines
+
+
+def to_xlsx(rows: Iterable[Sequence[Any]], filters: RegisterFilters,
+            labels: dict[str, str] | None = None) -> bytes:
+    """The register as an XLSX workbook: one sheet of workplaces, one with the filters used."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Register"))
+    widths = [32, 16, 32, 16, 30, 9, 20, 30, 14, 20, 12, 12, 24, 30, 16]
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for title in headers():
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    count = 0
+    for row in rows:
+        values = _values(row)
+        # Styled cells are slow in openpyxl; only the dates need one (Belgian day/month order).
+        for index in _DATES:
+            if values[index] is not None:
+                cell = WriteOnlyCell(sheet, value=values[index])
+                cell.number_format = "DD/MM/YYYY"
+                values[index] = cell
+        sheet.append(values)
+        count += 1
+    sheet.auto_filter.ref = f"A1:{chr(ord('A') + len(widths) - 1)}{count + 1}"
+
+    about = workbook.create_sheet(_("Filters"))
+    about.column_dimensions["A"].width = 18
+    about.column_dimensions["B"].width = 40
+    for title, value in _filter_lines(filters, labels or {}):
+        about.append([title, value])
+    about.append([_("Aantal"), count])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

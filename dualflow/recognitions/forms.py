@@ -1,0 +1,78 @@
+"""Forms for recognition requests, the sector's decisions and the register filters."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RequestForm(FlaskForm):
+    """A company site, a programme, the mentor(s) and the sworn declaration."""
+
+    site_id = SelectField(_l("Vestiging"), coerce=int, validate_choice=False)
+    programme_id = SelectField(_l("Opleiding"), coerce=int, validate_choice=False)
+    mentor_ids = MultiCheckboxField(_l("Mentor(en)"), coerce=int, validate_choice=False)
+    note = TextAreaField(_l("Toelichting voor de sector"),
+                         validators=[Optional(), Length(max=2000)])
+    sworn_declaration = BooleanField(
+        _l("Ik verklaar op erewoord dat deze gegevens juist en volledig zijn, dat de onderneming "
+           "de opleiding op de werkplek kan aanbieden en dat de mentor(en) de lerende zal/zullen "
+           "begeleiden.")
+    )
+
+
+class ApproveForm(FlaskForm):
+    """Validity of the recognition; defaults to the sector's number of years."""
+
+    valid_from = DateField(_l("Geldig vanaf"), validators=[Optional()])
+    valid_until = DateField(_l("Geldig tot en met"), validators=[Optional()])
+    note = TextAreaField(_l("Opmerking (optioneel)"), validators=[Optional(), Length(max=2000)])
+
+
+class ReasonForm(FlaskForm):
+    """A refusal or withdrawal: the reason is required and shown to the requester."""
+
+    reason = TextAreaField(_l("Reden"), validators=[Optional(), Length(max=2000)])
+
+
+class RegisterForm(FlaskForm):
+    """The register filters (GET, no CSRF); the exports use exactly the same."""
+
+    class Meta:
+        csrf = False
+
+    on = DateField(_l("Geldig op"), validators=[Optional()])
+    programme_id = SelectField(_l("Opleiding"), coerce=int, validate_choice=False,
+                               validators=[Optional()])
+    sector_id = SelectField(_l("Sector"), coerce=int, validate_choice=False,
+                            validators=[Optional()])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=4)])
+    municipality = StringField(_l("Gemeente"), validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Naam"), validators=[Optional(), Length(max=100)])
+
+
+class ListFilterForm(FlaskForm):
+    """Status and search filter of the recognition lists (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), validate_choice=False, validators=[Optional()])
+    q = StringField(_l("Zoeken"), validators=[Optional(), Length(max=100)])

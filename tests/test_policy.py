@@ -1,0 +1,273 @@
+"""Scope: which rows each user sees, checked through `policy.scoped` for every role."""
+
+from __future__ import annotations
+
+import pytest
+from flask_login import AnonymousUserMixin
+from sqlalchemy import select
+from werkzeug.exceptions import NotFound
+
+from dualflow import policy
+from dualflow.accounts.models import AccessToken, User
+from dualflow.catalog.models import School
+from dualflow.companies.models import Company, Mentor, Site
+from dualflow.learners.models import Learner
+from dualflow.modelbase import Role
+from dualflow.recognitions.models import Recognition
+from dualflow.trajectories.models import Placement, Trajectory
+from tests import factories
+
+ROLES = ["admin", "coordinator_a", "coordinator_b", "company_user_a", "mentor_user_a",
+         "mentor_user_b", "sector_user_a", "sector_user_b", "inactive_coordinator_a"]
+
+
+@pytest.fixture
+def scene(world, session):
+    """See factories.placed_world for who is placed where."""
+    return factories.placed_world(session, world)
+
+
+def _visible_ids(session, user, model) -> set[int]:
+    return {row.id for row in session.execute(policy.scoped(user, model)).scalars().all()}
+
+
+def _all_ids(session, model) -> set[int]:
+    return set(session.execute(select(model.id)).scalars().all())
+
+
+# (model, {user: names of the rows the user sees}); "*" means every row of the table.
+EXPECTED = {
+    Trajectory: {
+        "admin": "*",
+        "coordinator_a": {"traj_a", "traj_c"},
+        "coordinator_b": {"traj_b", "traj_d"},
+        "company_user_a": {"traj_a", "traj_b"},
+        "mentor_user_a": {"traj_a", "traj_b"},
+        "mentor_user_b": {"traj_c"},
+        "sector_user_a": set(),
+        "sector_user_b": set(),
+        "inactive_coordinator_a": set(),
+    },
+    Learner: {
+        "admin": "*",
+        "coordinator_a": {"learner_a", "learner_c"},
+        "coordinator_b": {"learner_b", "learner_d"},
+        "company_user_a": {"learner_a", "learner_b"},
+        "mentor_user_a": {"learner_a", "learner_b"},
+        "mentor_user_b": {"learner_c"},
+        "sector_user_a": set(),
+        "sector_user_b": set(),
+        "inactive_coordinator_a": set(),
+    },
+    Placement: {
+        "admin": "*",
+        "coordinator_a": {"place_a", "place_c"},
+        "coordinator_b": {"place_b"},
+        "company_user_a": {"place_a", "place_b"},
+        "mentor_user_a": {"place_a", "place_b"},
+        "mentor_user_b": {"place_c"},
+        "sector_user_a": set(),
+        "sector_user_b": set(),
+        "inactive_coordinator_a": set(),
+    },
+    Company: {
+        "admin": "*",
+        "coordinator_a": "*",
+        "coordinator_b": "*",
+        "company_user_a": {"company_a"},
+        "mentor_user_a": {"company_a"},
+        "mentor_user_b": {"company_b"},
+        "sector_user_a": {"company_a"},
+        "sector_user_b": {"company_a", "company_b", "company_c"},
+        "inactive_coordinator_a": set(),
+    },
+    Site: {
+        "admin": "*",
+        "coordinator_a": "*",
+        "coordinator_b": "*",
+        "company_user_a": {"site_a1", "site_a2"},
+        "mentor_user_a": {"site_a1", "site_a2"},
+        "mentor_user_b": {"site_b1"},
+        "sector_user_a": {"site_a1", "site_a2"},
+        "sector_user_b": {"site_a1", "site_a2", "site_b1", "site_c1"},
+        "inactive_coordinator_a": set(),
+    },
+    Mentor: {
+        "admin": "*",
+        "coordinator_a": "*",
+        "coordinator_b": "*",
+        "company_user_a": {"mentor_a", "mentor_a2"},
+        "mentor_user_a": {"mentor_a"},
+        "mentor_user_b": {"mentor_b"},
+        "sector_user_a": {"mentor_a", "mentor_a2"},
+        "sector_user_b": {"mentor_a", "mentor_a2", "mentor_b"},
+        "inactive_coordinator_a": set(),
+    },
+    Recognition: {
+        "admin": "*",
+        "coordinator_a": "*",
+        "coordinator_b": "*",
+        "company_user_a": {"rec_a", "rec_ab"},
+        "mentor_user_a": {"rec_a", "rec_ab"},
+        "mentor_user_b": {"rec_b"},
+        "sector_user_a": {"rec_a"},
+        "sector_user_b": {"rec_ab", "rec_b"},
+        "inactive_coordinator_a": set(),
+    },
+    User: {
+        "admin": "*",
+        "coordinator_a": {"coordinator_a", "inactive_coordinator_a"},
+        "coordinator_b": {"coordinator_b"},
+        "company_user_a": {"company_user_a", "mentor_user_a"},
+        "mentor_user_a": {"mentor_user_a"},
+        "mentor_user_b": {"mentor_user_b"},
+        "sector_user_a": {"sector_user_a"},
+        "sector_user_b": {"sector_user_b"},
+        "inactive_coordinator_a": set(),
+    },
+    School: {
+        "admin": "*",
+        "coordinator_a": {"school_a"},
+        "coordinator_b": {"school_b"},
+        "company_user_a": set(),
+        "mentor_user_a": set(),
+        "mentor_user_b": set(),
+        "sector_user_a": set(),
+        "sector_user_b": set(),
+        "inactive_coordinator_a": set(),
+    },
+}
+
+CASES = [
+    pytest.param(model, role, expected, id=f"{model.__name__}-{role}")
+    for model, table in EXPECTED.items()
+    for role, expected in table.items()
+]
+
+
+def test_every_role_is_in_every_table():
+    assert all(set(table) == set(ROLES) for table in EXPECTED.values())
+
+
+@pytest.mark.parametrize(("model", "role", "expected"), CASES)
+def test_scope(scene, session, model, role, expected):
+    user = getattr(scene, role)
+    seen = {row.id for row in session.execute(policy.scoped(user, model)).scalars().all()}
+    if expected == "*":
+        wanted = _all_ids(session, model)
+    else:
+        wanted = {getattr(scene, name).id for name in expected}
+    assert seen == wanted, {
+        "unexpected": sorted(seen - wanted), "missing": sorted(wanted - seen)
+    }
+
+
+@pytest.mark.parametrize(("model", "role", "expected"), CASES)
+def test_get_or_404_agrees_with_the_scope(scene, session, model, role, expected):
+    user = getattr(scene, role)
+    wanted = _all_ids(session, model) if expected == "*" else {
+        getattr(scene, name).id for name in expected
+    }
+    for ident in sorted(_all_ids(session, model)):
+        if ident in wanted:
+            assert policy.get_or_404(session, user, model, ident).id == ident
+        else:
+            with pytest.raises(NotFound):
+                policy.get_or_404(session, user, model, ident)
+
+
+def test_get_or_404_for_an_id_that_does_not_exist(scene, session):
+    with pytest.raises(NotFound):
+        policy.get_or_404(session, scene.admin, Learner, 999_999)
+
+
+def test_hidden_learner_is_404_for_another_school(scene, session):
+    assert policy.get_or_404(session, scene.coordinator_a, Learner, scene.learner_a.id)
+    with pytest.raises(NotFound):
+        policy.get_or_404(session, scene.coordinator_a, Learner, scene.learner_b.id)
+
+
+def test_deactivating_a_mentor_user_hides_everything_at_once(scene, session):
+    assert session.execute(policy.scoped(scene.mentor_user_a, Trajectory)).first()
+    scene.mentor_user_a.is_active = False
+    for model in EXPECTED:
+        assert session.execute(policy.scoped(scene.mentor_user_a, model)).first() is None
+
+
+def test_anonymous_sees_nothing(scene, session):
+    anonymous = AnonymousUserMixin()
+    for model in EXPECTED:
+        assert session.execute(policy.scoped(anonymous, model)).first() is None
+
+
+def test_catalogue_is_visible_to_every_active_user(scene, session):
+    from dualflow.catalog.models import Programme, Sector
+
+    for role in ROLES[:-1]:
+        user = getattr(scene, role)
+        assert _visible_ids(session, user, Sector) >= {scene.sector_a.id, scene.sector_b.id}
+        assert _visible_ids(session, user, Programme) >= {
+            scene.programme_a.id, scene.programme_b.id
+        }
+
+
+def test_model_without_a_rule_is_refused_loudly(scene):
+    with pytest.raises(LookupError):
+        policy.scoped(scene.coordinator_a, AccessToken)
+
+
+# --- permissions ---------------------------------------------------------------------------
+
+
+PERMISSION_HOLDERS = {
+    "admin.manage": {"admin"},
+    "audit.view": {"admin"},
+    "users.invite": {"admin", "coordinator"},
+    "learners.manage": {"admin", "coordinator"},
+    "trajectories.view": {"admin", "coordinator", "mentor", "company"},
+    "companies.manage": {"admin", "coordinator", "company"},
+    "recognitions.decide": {"sector"},
+    "evaluations.write": {"mentor"},
+    "evaluations.review": {"coordinator"},
+}
+
+
+@pytest.mark.parametrize("permission", sorted(PERMISSION_HOLDERS))
+def test_permissions_per_role(scene, permission):
+    users = {
+        "admin": scene.admin, "coordinator": scene.coordinator_a,
+        "company": scene.company_user_a, "mentor": scene.mentor_user_a,
+        "sector": scene.sector_user_a,
+    }
+    holders = {role for role, user in users.items() if policy.can(user, permission)}
+    assert holders == PERMISSION_HOLDERS[permission]
+    assert not policy.can(AnonymousUserMixin(), permission)
+    assert not policy.can(scene.inactive_coordinator_a, permission)
+
+
+def test_unknown_permission_is_nobody_s(scene):
+    assert not policy.can(scene.admin, "no.such.permission")
+
+
+@pytest.mark.parametrize(
+    ("inviter", "role", "school", "allowed"),
+    [
+        ("admin", Role.ADMIN, None, True),
+        ("admin", Role.SECTOR, None, True),
+        ("admin", Role.COORDINATOR, "school_b", True),
+        ("coordinator_a", Role.COORDINATOR, "school_a", True),
+        ("coordinator_a", Role.COORDINATOR, "school_b", False),
+        ("coordinator_a", Role.COMPANY, None, True),
+        ("coordinator_a", Role.MENTOR, None, True),
+        ("coordinator_a", Role.ADMIN, None, False),
+        ("coordinator_a", Role.SECTOR, None, False),
+        ("company_user_a", Role.MENTOR, None, True),
+        ("company_user_a", Role.COMPANY, None, False),
+        ("mentor_user_a", Role.MENTOR, None, False),
+        ("sector_user_a", Role.SECTOR, None, False),
+        ("inactive_coordinator_a", Role.MENTOR, None, False),
+    ],
+)
+def test_may_invite(scene, inviter, role, school, allowed):
+    school_id = getattr(scene, school).id if school else None
+    assert policy.may_invite(getattr(scene, inviter), role, school_id=school_id) is allowed
