@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import false, select, true
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel
 
 from dualflow.accounts.models import User
@@ -126,7 +127,9 @@ def _placement_scope(user: User):
 
 def _user_scope(user: User):
     if user.role == Role.COORDINATOR:
-        return User.school_id == user.school_id
+        colleague = aliased(User)
+        invited_by_school = select(colleague.id).where(colleague.school_id == user.school_id)
+        return (User.school_id == user.school_id) | User.invited_by_id.in_(invited_by_school)
     if user.role == Role.COMPANY:
         return User.company_id == user.company_id
     if user.role == Role.SECTOR:

@@ -48,6 +48,8 @@ class User(SQLModel, table=True):
     session_epoch: int = Field(default=0)
     calendar_token_hash: str | None = Field(default=None, max_length=64, unique=True)
     invited_at: datetime | None = None
+    # Who sent the invitation: a coordinator keeps seeing the company people he or she invited.
+    invited_by_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     last_login_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -127,6 +127,7 @@ def invite(
         role=role.value,
         language=language,
         invited_at=utcnow(),
+        invited_by_id=actor.id,
         digest="daily" if role == Role.COORDINATOR else "immediate",
         **organisation,
     )

@@ -127,6 +127,14 @@ def test_coordinator_invites_a_company_user(client, session, world, outbox):
     assert invited.role == "company" and invited.company_id == world.company_a.id
     assert invited.school_id is None
     assert len(mails(outbox)) == 1
+    # The coordinator keeps the invited person in view, and can resend the invitation.
+    assert "hr@bouw.example" in main_html(client.get("/admin/users"))
+    assert client.post(f"/admin/users/{invited.id}/reinvite").status_code == 302
+    assert len(mails(outbox)) == 2
+    # A coordinator of another school does not see the person.
+    client.post("/logout")
+    login(client, world.coordinator_b)
+    assert "hr@bouw.example" not in main_html(client.get("/admin/users"))
 
 
 def test_coordinator_invites_a_colleague_of_the_own_school(client, session, world):
