@@ -113,6 +113,7 @@ lint: install-test
 translations: install
 	mkdir -p $(TRANSLATIONS)
 	$(BIN)/pybabel -q extract -F dualflow/babel.cfg -k _l -k lazy_gettext \
+		--ignore-dirs '.* __pycache__' \
 		-k lazy_ngettext:1,2 -o $(TRANSLATIONS)/messages.pot --project dualflow .
 	@for language in $(LANGUAGES); do \
 		if [ -f $(TRANSLATIONS)/$$language/LC_MESSAGES/messages.po ]; then \

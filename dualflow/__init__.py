@@ -96,6 +96,17 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(companies_bp)
     app.register_blueprint(recognitions_bp)
+    from dualflow.agreements.views import bp as agreements_bp
+    from dualflow.agreements.views import signing_bp
+
+    app.register_blueprint(agreements_bp, url_prefix="/agreements")
+    app.register_blueprint(signing_bp)
+    from dualflow.trajectories.views import bp as trajectories_bp
+
+    app.register_blueprint(trajectories_bp)
+    from dualflow.learners.views import bp as learners_bp
+
+    app.register_blueprint(learners_bp)
 
     @app.get("/healthz")
     def healthz():

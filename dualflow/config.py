@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +89,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "PASSWORD_RESET_HOURS": 2,
         "INVITATION_DAYS": 14,
         "PAGE_SIZE": 25,
+        # A signed agreement is due within this many training days (DOMAIN.md, Agreement).
+        "AGREEMENT_DEADLINE_TRAINING_DAYS": int(
+            _env("AGREEMENT_DEADLINE_TRAINING_DAYS", "20") or 20
+        ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -98,6 +103,16 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "BOOTSTRAP_SERVE_LOCAL": True,
+        # Agreements (DOMAIN.md, Agreement): an internship is under this many hours a week
+        # (exclusive), an alternating training or part-time employment at least the minimum; the
+        # monthly learning allowance of an alternating training is above 0 and at most the maximum.
+        "AGREEMENT_INTERNSHIP_MAX_HOURS": float(_env("AGREEMENT_INTERNSHIP_MAX_HOURS", "20") or 20),
+        "AGREEMENT_MIN_HOURS_ALTERNATING": float(
+            _env("AGREEMENT_MIN_HOURS_ALTERNATING", "20") or 20
+        ),
+        "AGREEMENT_MAX_ALLOWANCE": Decimal(_env("AGREEMENT_MAX_ALLOWANCE", "520") or "520"),
+        # How long an e-mailed signature link stays valid.
+        "AGREEMENT_SIGNATURE_DAYS": int(_env("AGREEMENT_SIGNATURE_DAYS", "14") or 14),
         "TESTING": False,
     }
     config.update(overrides)

@@ -19,6 +19,8 @@ class MenuItem:
 _DASHBOARD = MenuItem(_l("Overzicht"), "dashboard.home", "dashboard.")
 _COMPANIES = MenuItem(_l("Ondernemingen"), "companies.index", "companies.")
 _REGISTER = MenuItem(_l("Register"), "recognitions.register", "recognitions.register")
+_LEARNERS = MenuItem(_l("Lerenden"), "learners.index", "learners.")
+_TRAJECTORIES = MenuItem(_l("Trajecten"), "trajectories.index", "trajectories.")
 
 MENUS: dict[Role, list[MenuItem]] = {
     Role.ADMIN: [
@@ -27,11 +29,14 @@ MENUS: dict[Role, list[MenuItem]] = {
         MenuItem(_l("Scholen"), "admin.schools", "admin.school"),
         MenuItem(_l("Sectoren"), "admin.sectors", "admin.sector"),
         MenuItem(_l("Opleidingen"), "admin.programmes", "admin.programme"),
+        _LEARNERS,
+        _TRAJECTORIES,
         _COMPANIES,
         _REGISTER,
         MenuItem(_l("Auditlog"), "admin.audit", "admin.audit"),
     ],
-    Role.COORDINATOR: [_DASHBOARD, MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),
+    Role.COORDINATOR: [_DASHBOARD, _LEARNERS, _TRAJECTORIES,
+                       MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),
                        _COMPANIES, _REGISTER],
     Role.COMPANY: [
         _DASHBOARD,

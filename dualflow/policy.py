@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel
 
 from dualflow.accounts.models import User
+from dualflow.agreements.models import Agreement
 from dualflow.audit import AuditEvent
 from dualflow.catalog.models import Competency, Programme, School, SchoolHoliday, Sector
 from dualflow.companies.models import Company, Mentor, Site
@@ -125,6 +126,11 @@ def _placement_scope(user: User):
     return Placement.trajectory_id.in_(select(Trajectory.id).where(_trajectory_scope(user)))
 
 
+def _agreement_scope(user: User):
+    """An agreement is visible when its placement's trajectory is."""
+    return Agreement.placement_id.in_(select(Placement.id).where(_placement_scope(user)))
+
+
 def _user_scope(user: User):
     if user.role == Role.COORDINATOR:
         colleague = aliased(User)
@@ -161,6 +167,7 @@ _SCOPES: dict[type[SQLModel], Callable[[User], Any]] = {
     Recognition: _recognition_scope,
     EvaluationMoment: _evaluation_moment_scope,
     Placement: _placement_scope,
+    Agreement: _agreement_scope,
     User: _user_scope,
     School: _school_scope,
     SchoolHoliday: lambda user: SchoolHoliday.school_id == user.school_id,
@@ -214,6 +221,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "recognitions.request": frozenset({Role.ADMIN, Role.COORDINATOR, Role.COMPANY}),
     "recognitions.decide": frozenset({Role.SECTOR}),
     "recognitions.register": frozenset({Role.ADMIN, Role.COORDINATOR, Role.SECTOR}),
+    "agreements.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "evaluations.write": frozenset({Role.MENTOR}),
     "evaluations.review": frozenset({Role.COORDINATOR}),
 }

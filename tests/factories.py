@@ -359,3 +359,89 @@ def recognition_request(session: Session, site: Site, programme: Programme, *,
         session.add(RecognitionMentor(recognition_id=row.id, mentor_id=named.id))
     session.flush()
     return row
+
+
+# --- learners and the learner import (issue 4) ----------------------------------------------
+
+def insz(birth: date, sequence: int) -> str:
+    """A valid national number (INSZ) for a birth date and day sequence (odd: M, even: F)."""
+    base = f"{birth:%y%m%d}{sequence:03d}"
+    check = 97 - int(("2" if birth.year >= 2000 else "") + base) % 97
+    return f"{base}{check:02d}"
+
+
+def years_ago(years: int, month: int = 3, day: int = 14) -> date:
+    """A birth date `years` calendar years before this year (a fixed day in it)."""
+    return date(date.today().year - years, month, day)
+
+
+# --- trajectories, placements and the agreement clock (issue 4) -----------------------------
+
+def eligible_mentor(session: Session, company: Company, user: User | None = None, **fields):
+    """A mentor who meets every default rule (age, experience, record check, training)."""
+    fields.setdefault("birth_date", date(1980, 1, 1))
+    fields.setdefault("experience_years", 10)
+    fields.setdefault("appointed_on", date(2024, 1, 1))
+    fields.setdefault("training_completed_on", date(2024, 3, 1))
+    fields.setdefault("record_check_on", date(2024, 1, 1))
+    return mentor(session, company, user, **fields)
+
+
+# evaluation_moment(session, trajectory, **fields): see the agreements section below.
+
+
+def placement_agreement(session: Session, placement, **fields):
+    """An agreement row for `placement`, over the placement's period (signed unless told)."""
+    from dualflow.agreements.models import Agreement
+
+    row = Agreement(
+        placement_id=placement.id,
+        version=fields.pop("version", 1),
+        kind=fields.pop("kind", "alternating_training"),
+        status=fields.pop("status", "signed"),
+        starts_on=fields.pop("starts_on", placement.starts_on),
+        ends_on=fields.pop("ends_on", placement.ends_on),
+        hours_per_week=fields.pop("hours_per_week", placement.hours_per_week),
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+# --- agreements (issue 4) -----------------------------------------------------------------
+
+def agreement(session: Session, placement, **fields):
+    """A draft agreement of `placement` (alternating training over the whole placement)."""
+    from decimal import Decimal
+
+    from dualflow.agreements.models import Agreement
+
+    row = Agreement(
+        placement_id=placement.id,
+        version=fields.pop("version", 1),
+        kind=fields.pop("kind", "alternating_training"),
+        starts_on=fields.pop("starts_on", placement.starts_on),
+        ends_on=fields.pop("ends_on", placement.ends_on),
+        hours_per_week=fields.pop("hours_per_week", placement.hours_per_week),
+        monthly_allowance=fields.pop("monthly_allowance", Decimal("480.00")),
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def evaluation_moment(session: Session, trajectory: Trajectory, **fields):
+    """A planned evaluation moment of `trajectory`."""
+    from dualflow.evaluations.models import EvaluationMoment
+
+    row = EvaluationMoment(
+        trajectory_id=trajectory.id,
+        title=fields.pop("title", "Evaluatie"),
+        due_on=fields.pop("due_on", date(2026, 10, 13)),
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row

@@ -209,7 +209,8 @@ def test_server_error_rolls_back_everything_the_request_flushed(client, world, s
     login(client, world.coordinator_a)
     response = client.post("/language", data={"language": "fr"})
     assert response.status_code == 500
-    assert "Er ging iets mis" in response.get_data(as_text=True)
+    # The language switch took effect before the crash: the error page speaks French.
+    assert "Une erreur s'est produite" in response.get_data(as_text=True)
     session.expire_all()
     user = session.get(User, world.coordinator_a.id)
     assert (user.full_name, user.language) != ("Half Bewaard", "fr")
@@ -232,7 +233,8 @@ def test_database_conflict_gives_the_friendly_409_page_and_keeps_nothing(app, cl
     login(client, world.coordinator_a)
     response = client.post("/language", data={"language": "fr"})
     assert response.status_code == 409
-    assert "Tegelijk gewijzigd" in response.get_data(as_text=True)
+    # The language switch took effect before the conflict: the error page speaks French.
+    assert "Modifié simultanément" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(User, world.coordinator_a.id).language == "nl"
     assert client.get("/").status_code == 200

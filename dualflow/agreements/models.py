@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from dualflow.modelbase import AgreementKind, AgreementStatus, SignatureParty, one_of, utcnow
@@ -40,18 +40,26 @@ class Agreement(SQLModel, table=True):
     signed_at: datetime | None = None
     terminated_on: date | None = None
     termination_reason: str = Field(default="", max_length=1000)
-    document_id: int | None = Field(default=None, foreign_key="documents.id")
+    # The PDF sent for signature (what every party sees and signs) and, once all have signed,
+    # the final PDF with the signature page. Both are stored once and never change.
+    document_id: int | None = Field(default=None, foreign_key="documents.id", index=True)
+    signed_document_id: int | None = Field(default=None, foreign_key="documents.id", index=True)
+    # The plain data the sent PDF was rendered from, so the signed PDF repeats it exactly.
+    contract_data: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class Signature(SQLModel, table=True):
-    """A party's signature request and, once signed, the evidence of the signature."""
+    """A party's signature request for one sent document and, once signed, the evidence."""
 
     __tablename__ = "signatures"
     __table_args__ = (
-        UniqueConstraint("agreement_id", "party"),
+        # One request per party per sent document: re-sending a changed agreement asks again,
+        # while the rows (and links) of the earlier document stay to say that it changed.
+        UniqueConstraint("agreement_id", "document_id", "party"),
         one_of("party", [p.value for p in SignatureParty], "party"),
+        one_of("language", ("nl", "fr", "en"), "language"),
         CheckConstraint(
             "signed_at IS NULL OR length(document_sha256) = 64", name="signed_has_hash"
         ),
@@ -60,8 +68,14 @@ class Signature(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     agreement_id: int = Field(foreign_key="agreements.id", ondelete="CASCADE")
     party: str = Field(max_length=20)
+    # The document this request is for; a link whose document is no longer the agreement's
+    # current one is refused.
+    document_id: int | None = Field(default=None, foreign_key="documents.id", index=True)
     signer_email: str = Field(max_length=254)
+    # The full name the signer must type, and the name as typed when signing.
+    expected_name: str = Field(default="", max_length=200)
     signer_name: str = Field(default="", max_length=200)
+    language: str = Field(default="nl", max_length=2)
     token_hash: str | None = Field(default=None, max_length=64, unique=True)
     token_expires_at: datetime | None = None
     last_reminded_at: datetime | None = None

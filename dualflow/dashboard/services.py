@@ -18,6 +18,7 @@ from dualflow.learners.models import Learner
 from dualflow.modelbase import EvaluationStatus, RecognitionStatus, Role, TrajectoryStatus, utcnow
 from dualflow.notifications.models import JobRun
 from dualflow.recognitions.models import Recognition
+from dualflow.trajectories import services as trajectories
 from dualflow.trajectories.models import Placement, Trajectory
 
 OPEN_RECOGNITION = (RecognitionStatus.SUBMITTED.value, RecognitionStatus.IN_REVIEW.value)
@@ -54,15 +55,21 @@ def admin_overview(session: Session, user: User) -> dict[str, Any]:
 
 
 def coordinator_overview(session: Session, user: User, *, today: date) -> dict[str, Any]:
-    """The school's active trajectories, those without a placement, and overdue evaluations."""
+    """The school's figures and its worklist: trajectories needing action, most urgent first.
+
+    Needing action: an active trajectory without a signed agreement covering today or later
+    (no placement yet, or placed but not signed), ordered by training days left until the
+    agreement deadline, overdue first. A bounded number of queries whatever the school's size.
+    """
     active = Trajectory.status == TrajectoryStatus.ACTIVE.value
-    placed_now = select(Placement.trajectory_id).where(
-        Placement.starts_on <= today, Placement.ends_on >= today
-    )
+    worklist = trajectories.attention(session, user, today=today)
     counts = {
         "learners": _count(session, user, Learner, Learner.anonymised_at.is_(None)),
         "active": _count(session, user, Trajectory, active),
-        "unplaced": _count(session, user, Trajectory, active, Trajectory.id.not_in(placed_now)),
+        "unplaced": worklist.unplaced,
+        "deadline_overdue": worklist.overdue,
+        "deadline_near": worklist.near,
+        "attention": worklist.total,
         "overdue": _count(
             session,
             user,
@@ -73,16 +80,9 @@ def coordinator_overview(session: Session, user: User, *, today: date) -> dict[s
             ),
         ),
     }
-    unplaced = session.execute(
-        select(Trajectory, Learner, Programme)
-        .join(Learner, Learner.id == Trajectory.learner_id)
-        .join(Programme, Programme.id == Trajectory.programme_id)
-        .where(policy.visible(user, Trajectory), active, Trajectory.id.not_in(placed_now))
-        .order_by(Trajectory.starts_on, Learner.last_name)
-        .limit(10)
-    ).all()
     school = session.get(School, user.school_id)
-    return {"counts": counts, "unplaced": unplaced, "school": school}
+    return {"counts": counts, "worklist": worklist, "school": school, "today": today,
+            "near_days": trajectories.DEADLINE_NEAR_DAYS}
 
 
 def company_overview(session: Session, user: User, *, today: date) -> dict[str, Any]:
@@ -109,19 +109,21 @@ def company_overview(session: Session, user: User, *, today: date) -> dict[str, 
 
 def mentor_overview(session: Session, user: User, *, today: date) -> dict[str, Any]:
     """Every learner the mentor guides now, from every school, with the next evaluation moment."""
-    next_moment = (
-        select(
-            EvaluationMoment.trajectory_id,
-            func.min(EvaluationMoment.due_on).label("due_on"),
+    # Per row, through the (trajectory, due date) index: a mentor guides a handful of learners.
+    next_due = (
+        select(func.min(EvaluationMoment.due_on))
+        .where(
+            EvaluationMoment.trajectory_id == Trajectory.id,
+            EvaluationMoment.status.in_(
+                (EvaluationStatus.PLANNED.value, EvaluationStatus.DRAFT.value)
+            ),
         )
-        .where(EvaluationMoment.status.in_(
-            (EvaluationStatus.PLANNED.value, EvaluationStatus.DRAFT.value)
-        ))
-        .group_by(EvaluationMoment.trajectory_id)
-        .subquery()
+        .correlate(Trajectory)
+        .scalar_subquery()
+        .label("due_on")
     )
     rows = session.execute(
-        select(Learner, Programme, School, Site, next_moment.c.due_on)
+        select(Learner, Programme, School, Site, next_due)
         .select_from(Placement)
         .join(Mentor, Mentor.id == Placement.mentor_id)
         .join(Trajectory, Trajectory.id == Placement.trajectory_id)
@@ -129,13 +131,12 @@ def mentor_overview(session: Session, user: User, *, today: date) -> dict[str, A
         .join(Programme, Programme.id == Trajectory.programme_id)
         .join(School, School.id == Trajectory.school_id)
         .join(Site, Site.id == Placement.site_id)
-        .outerjoin(next_moment, next_moment.c.trajectory_id == Trajectory.id)
         .where(
             Mentor.user_id == user.id,
             Placement.ends_on >= today,
             Trajectory.status == TrajectoryStatus.ACTIVE.value,
         )
-        .order_by(next_moment.c.due_on.is_(None), next_moment.c.due_on, Learner.last_name)
+        .order_by(next_due.is_(None), next_due, Learner.last_name)
     ).all()
     return {"learners": rows, "today": today}
 

@@ -1,0 +1,209 @@
+"""The contract as plain data, and its PDF: what the templates under templates/pdf/ receive.
+
+`contract_data` reads the agreement with everything around it (placement, learner, company,
+school, training plan) into JSON-safe dicts with values already formatted. The data of a sent
+agreement is stored with it, so the final PDF with the signature page repeats exactly the
+contract that was signed, whatever changed in the register since.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlmodel import Session
+
+from dualflow import pdf
+from dualflow.accounts.models import User
+from dualflow.agreements.models import Agreement
+from dualflow.catalog.models import Competency, Programme, School, Sector
+from dualflow.companies.models import Company, Mentor, Site
+from dualflow.companies.services import format_kbo
+from dualflow.evaluations.models import EvaluationMoment
+from dualflow.i18n import format_date, format_datetime, school_year_label
+from dualflow.learners.models import Learner
+from dualflow.modelbase import CompetencyLocation, Language
+from dualflow.trajectories.models import Placement, Trajectory
+
+TEMPLATES = {
+    "internship": "pdf/agreement_internship.html",
+    "alternating_training": "pdf/agreement_alternating_training.html",
+    "part_time_employment": "pdf/agreement_part_time_employment.html",
+}
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Age in whole years on `day`."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def is_minor(birth_date: date, day: date) -> bool:
+    """Whether somebody born on `birth_date` is under 18 on `day`."""
+    return age_on(birth_date, day) < 18
+
+
+def contract_language(learner: Learner) -> str:
+    """The contract is in French for a French-speaking learner, else in Dutch."""
+    return Language.FR.value if learner.language == Language.FR.value else Language.NL.value
+
+
+def format_amount(amount: Decimal | str, lang: str) -> str:
+    """€ 520,00 (Dutch) or 520,00 € (French), with a dot between thousands."""
+    value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    whole, cents = f"{value:,.2f}".split(".")
+    text = f"{whole.replace(',', '.')},{cents}"
+    return f"{text} €" if lang == Language.FR.value else f"€ {text}"
+
+
+def format_hours(hours: float) -> str:
+    """24 or 19,5: hours per week the Belgian way."""
+    text = f"{hours:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def _address(street: str, postcode: str, municipality: str) -> str:
+    place = " ".join(part for part in (postcode, municipality) if part)
+    return ", ".join(part for part in (street, place) if part)
+
+
+def reference(agreement: Agreement) -> str:
+    """The contract's reference, printed on every page: OVK-000042 v2."""
+    return f"OVK-{agreement.id:06d} v{agreement.version}"
+
+
+def contract_data(session: Session, agreement: Agreement, *, today: date, draft: bool = False,
+                  signers: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything the contract shows, as JSON-safe plain data (`signers`: party -> name)."""
+    placement = session.get(Placement, agreement.placement_id)
+    trajectory = session.get(Trajectory, placement.trajectory_id)
+    learner = session.get(Learner, trajectory.learner_id)
+    programme = session.get(Programme, trajectory.programme_id)
+    sector = session.get(Sector, programme.sector_id)
+    school = session.get(School, trajectory.school_id)
+    site = session.get(Site, placement.site_id)
+    company = session.get(Company, site.company_id)
+    mentor = session.get(Mentor, placement.mentor_id)
+    coordinator = (session.get(User, trajectory.coordinator_id)
+                   if trajectory.coordinator_id else None)
+    lang = contract_language(learner)
+    minor = is_minor(learner.birth_date, today)
+
+    competencies: dict[str, list[dict[str, str]]] = {location.value: []
+                                                     for location in CompetencyLocation}
+    for competency in session.execute(
+        select(Competency).where(Competency.programme_id == programme.id)
+        .order_by(Competency.position, Competency.code)
+    ).scalars():
+        competencies[competency.location].append({"code": competency.code,
+                                                  "title": competency.title})
+    moments = [
+        {"title": moment.title, "due_on": format_date(moment.due_on)}
+        for moment in session.execute(
+            select(EvaluationMoment).where(EvaluationMoment.trajectory_id == trajectory.id)
+            .order_by(EvaluationMoment.due_on, EvaluationMoment.id)
+        ).scalars()
+    ]
+    return {
+        "lang": lang,
+        "kind": agreement.kind,
+        "draft": draft,
+        "reference": reference(agreement),
+        "version": agreement.version,
+        "previous_version": agreement.version - 1 if agreement.previous_version_id else None,
+        "created": today.isoformat(),
+        "issued_on": format_date(today),
+        "learner": {
+            "name": f"{learner.first_name} {learner.last_name}",
+            "birth_date": format_date(learner.birth_date),
+            "address": _address(learner.street, learner.postcode, learner.municipality),
+            "email": learner.email,
+            "phone": learner.phone,
+            "minor": minor,
+        },
+        "guardian": {
+            "name": learner.guardian_name,
+            "email": learner.guardian_email,
+            "phone": learner.guardian_phone,
+        } if minor else None,
+        "company": {
+            "name": company.name,
+            "legal_form": company.legal_form,
+            "kbo": format_kbo(company.kbo_number),
+            "address": _address(company.street, company.postcode, company.municipality),
+            "contact_name": company.contact_name,
+            "contact_email": company.contact_email,
+            "contact_phone": company.contact_phone,
+        },
+        "site": {
+            "name": site.name,
+            "number": format_kbo(site.number),
+            "address": _address(site.street, site.postcode, site.municipality),
+        },
+        "mentor": {
+            "name": f"{mentor.first_name} {mentor.last_name}",
+            "function": mentor.function_title,
+            "email": mentor.email,
+            "phone": mentor.phone,
+        },
+        "school": {
+            "name": school.name,
+            "institution_number": school.institution_number,
+            "address": _address(school.street, school.postcode, school.municipality),
+            "email": school.email,
+            "phone": school.phone,
+        },
+        "coordinator": {
+            "name": coordinator.full_name if coordinator else "",
+            "email": coordinator.email if coordinator else "",
+        },
+        "programme": {"name": programme.name, "code": programme.code, "sector": sector.name},
+        "school_year": school_year_label(trajectory.school_year),
+        "starts_on": format_date(agreement.starts_on),
+        "ends_on": format_date(agreement.ends_on),
+        "placement": {"starts_on": format_date(placement.starts_on),
+                      "ends_on": format_date(placement.ends_on)},
+        "hours": format_hours(agreement.hours_per_week),
+        "allowance": format_amount(agreement.monthly_allowance, lang),
+        "allowance_is_zero": Decimal(agreement.monthly_allowance) == 0,
+        "max_allowance": format_amount(current_app.config["AGREEMENT_MAX_ALLOWANCE"], lang),
+        "hours_threshold": format_hours(current_app.config["AGREEMENT_MIN_HOURS_ALTERNATING"]),
+        "competencies": competencies,
+        "moments": moments,
+        "signers": dict(signers or {}),
+    }
+
+
+def signature_rows(signatures, lang: str) -> list[dict[str, str]]:
+    """The signature page's lines: who signed, when, from where, and the hash they saw."""
+    return [
+        {
+            "party": signature.party,
+            "name": signature.signer_name,
+            "expected_name": signature.expected_name,
+            "email": signature.signer_email,
+            "signed_at": format_datetime(signature.signed_at),
+            "signed_at_utc": _utc(signature.signed_at),
+            "ip": signature.ip,
+            "user_agent": signature.user_agent,
+            "sha256": signature.document_sha256,
+        }
+        for signature in signatures
+    ]
+
+
+def _utc(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+def render(data: dict[str, Any], *, signatures: list[dict[str, str]] | None = None,
+           signed_sha256: str = "", signed_on: date | None = None) -> bytes:
+    """The contract PDF; with `signatures`, followed by the signature page."""
+    context = dict(data)
+    context["signatures"] = signatures or []
+    context["signed_sha256"] = signed_sha256
+    if signed_on is not None:
+        context["created"] = signed_on.isoformat()
+    return pdf.render_pdf(TEMPLATES[data["kind"]], context)

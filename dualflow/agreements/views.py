@@ -1,0 +1,420 @@
+"""Agreement screens for the school, and the public signing pages behind e-mailed links."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from dualflow import policy
+from dualflow.agreements import services
+from dualflow.agreements.forms import AgreementForm, SendForm, SignForm, TerminateForm
+from dualflow.agreements.models import Agreement, Signature
+from dualflow.errors import DomainError
+from dualflow.extensions import client_ip, db, limiter
+from dualflow.i18n import format_date, today_brussels
+from dualflow.mail import send_mail
+from dualflow.modelbase import AgreementKind, AgreementStatus, Role
+from dualflow.reports.models import Document
+from dualflow.trajectories.models import Placement
+
+bp = Blueprint("agreements", __name__)
+signing_bp = Blueprint("signing", __name__)
+
+TRAJECTORY_ENDPOINTS = ("trajectories.detail", "trajectories.show", "trajectories.view")
+
+
+def add_error(form, error: DomainError) -> None:
+    """Show a refused action on the form field it concerns, else at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def trajectory_url(trajectory_id: int) -> str | None:
+    """The trajectory page, once the trajectories feature provides one."""
+    for endpoint in TRAJECTORY_ENDPOINTS:
+        try:
+            return url_for(endpoint, trajectory_id=trajectory_id)
+        except BuildError:
+            continue
+    return None
+
+
+def _agreement_or_404(agreement_id: int) -> Agreement:
+    return policy.get_or_404(db.session, current_user, Agreement, agreement_id)
+
+
+def _managed_or_403(agreement: Agreement):
+    parts = services.parts_of(db.session, db.session.get(Placement, agreement.placement_id))
+    if not services.may_manage(current_user, parts.trajectory):
+        abort(403)
+    return parts
+
+
+def _may_download() -> bool:
+    """Schools (who manage) and the company (a party) download the PDFs; mentors do not."""
+    return policy.can(current_user, "agreements.manage") or current_user.role == Role.COMPANY
+
+
+def _pdf_response(content: bytes, filename: str, *, private: bool = True):
+    response = send_file(BytesIO(content), mimetype="application/pdf", download_name=filename,
+                         as_attachment=False, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store" if private else "no-cache"
+    return response
+
+
+# --- mails --------------------------------------------------------------------------------
+
+def send_signature_request(invitation: services.Invitation, agreement: Agreement,
+                           *, sender_name: str, reminder: bool = False) -> None:
+    """E-mail one party its personal signing link, in the party's language."""
+    signature = invitation.signature
+    data = agreement.contract_data or {}
+    language = services.language_of(signature.language)
+    link = current_app.config["BASE_URL"] + url_for("signing.sign", token=invitation.raw_token)
+    context = {
+        "lang": "fr" if language == "fr" else "nl",
+        "signature": signature, "link": link, "reminder": reminder,
+        "kind": agreement.kind, "learner": data.get("learner", {}).get("name", ""),
+        "company": data.get("company", {}).get("name", ""),
+        "school": data.get("school", {}).get("name", ""),
+        "starts_on": data.get("starts_on", ""), "ends_on": data.get("ends_on", ""),
+        "expires_on": format_date(signature.token_expires_at), "sender": sender_name,
+        "reference": data.get("reference", ""),
+    }
+    with force_locale(language):
+        send_mail(
+            to=signature.signer_email,
+            subject=render_template("mail/agreement_sign_request.subject.txt", **context).strip(),
+            text=render_template("mail/agreement_sign_request.txt", **context),
+            html=render_template("mail/agreement_sign_request.html", **context),
+        )
+
+
+# --- the school's screens -----------------------------------------------------------------
+
+def _default_kind(hours: float) -> str:
+    rules = services.AgreementRules.from_config()
+    if hours < rules.internship_max_hours:
+        return AgreementKind.INTERNSHIP.value
+    return AgreementKind.ALTERNATING_TRAINING.value
+
+
+def _terms(form: AgreementForm) -> dict:
+    return {"kind": form.kind.data, "starts_on": form.starts_on.data, "ends_on": form.ends_on.data,
+            "hours_per_week": form.hours_per_week.data,
+            "monthly_allowance": form.monthly_allowance.data}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@policy.require("agreements.manage")
+def new():
+    """Draw up the agreement of a placement (`?placement=<id>`)."""
+    placement_id = request.args.get("placement", type=int)
+    if placement_id is None:
+        abort(404)
+    placement = policy.get_or_404(db.session, current_user, Placement, placement_id)
+    parts = services.parts_of(db.session, placement)
+    if not services.may_manage(current_user, parts.trajectory):
+        abort(403)
+    form = AgreementForm()
+    if request.method == "GET":
+        form.kind.data = _default_kind(placement.hours_per_week)
+        form.starts_on.data, form.ends_on.data = placement.starts_on, placement.ends_on
+        form.hours_per_week.data = placement.hours_per_week
+    if form.validate_on_submit():
+        try:
+            agreement = services.create_agreement(db.session, actor=current_user,
+                                                  placement=placement, **_terms(form))
+        except DomainError as error:
+            add_error(form, error)
+        else:
+            flash(_("Het ontwerp van de overeenkomst is opgesteld. Kijk de PDF na en verstuur "
+                    "ze ter ondertekening."), "success")
+            return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+    status = 200 if request.method == "GET" else 422
+    return render_template("agreements/form.html", form=form, parts=parts, agreement=None,
+                           rules=services.AgreementRules.from_config(),
+                           trajectory_url=trajectory_url(parts.trajectory.id)), status
+
+
+def _detail(agreement: Agreement, *, status: int = 200, terminate_form=None):
+    session = db.session
+    parts = services.parts_of(session, session.get(Placement, agreement.placement_id))
+    manage = services.may_manage(current_user, parts.trajectory)
+    versions = services.versions(session, agreement)
+    latest = versions[0].id == agreement.id
+    documents = {}
+    for key in ("document_id", "signed_document_id"):
+        document_id = getattr(agreement, key)
+        if document_id:
+            documents[key] = session.get(Document, document_id)
+    return render_template(
+        "agreements/detail.html",
+        agreement=agreement, parts=parts, manage=manage,
+        signatures=services.current_signatures(session, agreement),
+        versions=versions, latest=latest, documents=documents,
+        actions=services.available_actions(agreement, manage=manage, latest=latest),
+        may_download=_may_download(), history=services.history(session, agreement),
+        send_form=SendForm(), terminate_form=terminate_form or TerminateForm(),
+        trajectory_url=trajectory_url(parts.trajectory.id), today=today_brussels(),
+        **services.template_helpers(),
+    ), status
+
+
+@bp.get("/<int:agreement_id>")
+@login_required
+@policy.require("trajectories.view")
+def detail(agreement_id: int):
+    """An agreement: terms, state, signatures, documents, versions and history."""
+    return _detail(_agreement_or_404(agreement_id))
+
+
+@bp.route("/<int:agreement_id>/edit", methods=["GET", "POST"])
+@login_required
+@policy.require("agreements.manage")
+def edit(agreement_id: int):
+    """Change the terms of a draft."""
+    agreement = _agreement_or_404(agreement_id)
+    parts = _managed_or_403(agreement)
+    if agreement.status != AgreementStatus.DRAFT.value:
+        flash(_("Alleen een ontwerp kan gewijzigd worden; maak een nieuwe versie van een "
+                "ondertekende overeenkomst."), "warning")
+        return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+    form = AgreementForm(obj=agreement)
+    if form.validate_on_submit():
+        try:
+            services.update_draft(db.session, actor=current_user, agreement=agreement,
+                                  **_terms(form))
+        except DomainError as error:
+            add_error(form, error)
+        else:
+            flash(_("Het ontwerp is bewaard."), "success")
+            return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+    status = 200 if request.method == "GET" else 422
+    return render_template("agreements/form.html", form=form, parts=parts, agreement=agreement,
+                           rules=services.AgreementRules.from_config(),
+                           trajectory_url=trajectory_url(parts.trajectory.id)), status
+
+
+@bp.get("/<int:agreement_id>/preview.pdf")
+@login_required
+@policy.require("agreements.manage")
+def preview(agreement_id: int):
+    """The draft contract as PDF, rendered now and not stored."""
+    agreement = _agreement_or_404(agreement_id)
+    _managed_or_403(agreement)
+    if agreement.status != AgreementStatus.DRAFT.value:
+        return redirect(url_for("agreements.document", agreement_id=agreement.id))
+    content = services.preview_pdf(db.session, actor=current_user, agreement=agreement,
+                                   today=today_brussels())
+    return _pdf_response(content, f"ontwerp-overeenkomst-{agreement.id}-v{agreement.version}.pdf")
+
+
+def _stored_pdf(agreement: Agreement, document_id: int | None):
+    if not _may_download():
+        abort(403)
+    document = db.session.get(Document, document_id) if document_id else None
+    if document is None:
+        abort(404)
+    return _pdf_response(document.content, document.filename)
+
+
+@bp.get("/<int:agreement_id>/document.pdf")
+@login_required
+@policy.require("trajectories.view")
+def document(agreement_id: int):
+    """The PDF as sent for signature, byte for byte."""
+    agreement = _agreement_or_404(agreement_id)
+    return _stored_pdf(agreement, agreement.document_id)
+
+
+@bp.get("/<int:agreement_id>/signed.pdf")
+@login_required
+@policy.require("trajectories.view")
+def signed_pdf(agreement_id: int):
+    """The final signed PDF with the signature page."""
+    agreement = _agreement_or_404(agreement_id)
+    return _stored_pdf(agreement, agreement.signed_document_id)
+
+
+@bp.post("/<int:agreement_id>/send")
+@login_required
+@policy.require("agreements.manage")
+def send(agreement_id: int):
+    """Send the draft for signature: store the PDF and e-mail every party its link."""
+    agreement = _agreement_or_404(agreement_id)
+    _managed_or_403(agreement)
+    try:
+        invitations = services.send_for_signature(db.session, actor=current_user,
+                                                  agreement=agreement, today=today_brussels())
+    except DomainError as error:
+        flash(error.message, "danger")
+        return _detail(agreement, status=422)
+    for invitation in invitations:
+        send_signature_request(invitation, agreement, sender_name=current_user.full_name)
+    flash(_("De overeenkomst is verstuurd ter ondertekening naar %(emails)s.",
+            emails=", ".join(i.signature.signer_email for i in invitations)), "success")
+    return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+
+
+@bp.post("/<int:agreement_id>/reopen")
+@login_required
+@policy.require("agreements.manage")
+def reopen(agreement_id: int):
+    """Take a sent agreement back to change it; the links already sent stop working."""
+    agreement = _agreement_or_404(agreement_id)
+    _managed_or_403(agreement)
+    try:
+        services.reopen(db.session, actor=current_user, agreement=agreement)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return _detail(agreement, status=422)
+    flash(_("De overeenkomst is teruggenomen en weer een ontwerp. De verstuurde links werken "
+            "niet meer; na het versturen ondertekent iedereen opnieuw."), "success")
+    return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+
+
+@bp.post("/<int:agreement_id>/signatures/<int:signature_id>/resend")
+@login_required
+@policy.require("agreements.manage")
+def resend(agreement_id: int, signature_id: int):
+    """Send a party who has not signed a new link."""
+    agreement = _agreement_or_404(agreement_id)
+    _managed_or_403(agreement)
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or signature.agreement_id != agreement.id:
+        abort(404)
+    try:
+        invitation = services.resend_link(db.session, actor=current_user, agreement=agreement,
+                                          signature=signature)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return _detail(agreement, status=422)
+    send_signature_request(invitation, agreement, sender_name=current_user.full_name,
+                           reminder=True)
+    flash(_("Een nieuwe link is verstuurd naar %(email)s.", email=signature.signer_email),
+          "success")
+    return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+
+
+@bp.post("/<int:agreement_id>/new-version")
+@login_required
+@policy.require("agreements.manage")
+def new_version(agreement_id: int):
+    """Start a new version of a signed agreement (the signed one stays as it is)."""
+    agreement = _agreement_or_404(agreement_id)
+    _managed_or_403(agreement)
+    try:
+        copy = services.new_version(db.session, actor=current_user, agreement=agreement)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return _detail(agreement, status=422)
+    flash(_("Versie %(version)d is opgesteld als ontwerp; versie %(old)d blijft geldig tot de "
+            "nieuwe ondertekend is.", version=copy.version, old=agreement.version), "success")
+    return redirect(url_for("agreements.edit", agreement_id=copy.id))
+
+
+@bp.post("/<int:agreement_id>/terminate")
+@login_required
+@policy.require("agreements.manage")
+def terminate(agreement_id: int):
+    """End a signed agreement on a date, with a reason."""
+    agreement = _agreement_or_404(agreement_id)
+    _managed_or_403(agreement)
+    form = TerminateForm()
+    if form.validate_on_submit():
+        try:
+            services.terminate(db.session, actor=current_user, agreement=agreement,
+                               terminated_on=form.terminated_on.data, reason=form.reason.data)
+        except DomainError as error:
+            add_error(form, error)
+        else:
+            flash(_("De overeenkomst is beëindigd op %(date)s.",
+                    date=format_date(agreement.terminated_on)), "success")
+            return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+    return _detail(agreement, status=422, terminate_form=form)
+
+
+# --- signing through an e-mailed link (no account) ------------------------------------------
+
+def _signing_language(signature: Signature | None) -> str:
+    """The language chosen on the site, else the party's own."""
+    chosen = session.get("language")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return services.language_of(signature.language if signature else None)
+
+
+def _refused(error: services.LinkRefused):
+    status = 409 if error.reason == "changed" else 410
+    chosen = session.get("language")
+    language = chosen if chosen in current_app.config["LANGUAGES"] else error.language
+    if language is None:
+        return render_template("agreements/sign_refused.html", error=error), status
+    with force_locale(language):
+        return render_template("agreements/sign_refused.html", error=error), status
+
+
+@signing_bp.route("/sign/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"], scope="sign")
+def sign(token: str):
+    """The signing page: the exact PDF to read, then full name and ‘read and approved’."""
+    g.no_store = True
+    try:
+        link = services.open_link(db.session, raw_token=token)
+    except services.LinkRefused as error:
+        return _refused(error)
+    form = SignForm()
+    if request.method == "GET":
+        form.document_sha256.data = link.document.sha256
+    with force_locale(_signing_language(link.signature)):
+        if form.validate_on_submit():
+            try:
+                services.sign(
+                    db.session, raw_token=token, full_name=form.full_name.data,
+                    approved=form.approved.data, shown_sha256=form.document_sha256.data,
+                    ip=client_ip() or "", user_agent=request.headers.get("User-Agent", ""),
+                )
+            except services.LinkRefused as error:
+                return _refused(error)
+            except DomainError as error:
+                add_error(form, error)
+            else:
+                return render_template("agreements/sign_done.html", link=link,
+                                       **services.template_helpers())
+        status = 200 if request.method == "GET" else 422
+        return render_template("agreements/sign.html", link=link, form=form, token=token,
+                               data=link.agreement.contract_data or {},
+                               **services.template_helpers()), status
+
+
+@signing_bp.get("/sign/<token>/pdf")
+def sign_pdf(token: str):
+    """The exact document the link asks to sign (stored bytes, never re-rendered)."""
+    g.no_store = True
+    try:
+        link = services.open_link(db.session, raw_token=token)
+    except services.LinkRefused as error:
+        return _refused(error)
+    return _pdf_response(link.document.content, link.document.filename)

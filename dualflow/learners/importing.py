@@ -1,0 +1,715 @@
+"""Importing learners from CSV or XLSX: read, check every row, then write all rows or none.
+
+Reading and checking are pure functions of the file; `plan_import` adds what the database
+knows (who exists already) and `import_learners` applies a plan without a single problem.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+from sqlalchemy import select
+from sqlmodel import Session
+
+from dualflow import audit, policy
+from dualflow.accounts.models import User
+from dualflow.catalog.models import School
+from dualflow.errors import DomainError, NotAllowed
+from dualflow.learners import services
+from dualflow.learners.models import Learner
+from dualflow.modelbase import Role
+
+MAX_ROWS = 5000
+MAX_COLUMNS = 60
+MAX_FILE_BYTES = 5 * 1024 * 1024
+# An XLSX is a zip file: refuse one that would unpack to more than this (a "zip bomb").
+MAX_XLSX_UNPACKED_BYTES = 80 * 1024 * 1024
+# In an XLSX, this many empty rows in a row end the data (formatting can reach row 1048576).
+MAX_BLANK_RUN = 1000
+EXTENSIONS = ("csv", "xlsx")
+_LOOKUP_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the import file: the learner field, the template's header and aliases."""
+
+    field: str
+    header: str
+    label: Any
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("first_name", "voornaam", _l("Voornaam"),
+           ("voornamen", "roepnaam", "first name", "firstname", "given name", "prenom")),
+    Column("last_name", "achternaam", _l("Familienaam"),
+           ("familienaam", "naam", "last name", "lastname", "surname", "family name", "nom",
+            "nom de famille")),
+    Column("birth_date", "geboortedatum", _l("Geboortedatum"),
+           ("geboorte datum", "geb datum", "geboren", "birth date", "birthdate",
+            "date of birth", "date de naissance")),
+    Column("gender", "geslacht", _l("Geslacht"), ("gender", "sex", "sexe")),
+    Column("national_number", "rijksregisternummer", _l("Rijksregisternummer"),
+           ("rijksregister", "rijksregisternr", "rrn", "rr nummer", "insz", "insz nummer",
+            "inszn", "bis", "bisnummer", "bis nummer", "national number", "niss",
+            "numero national", "numero de registre national")),
+    Column("email", "e-mail", _l("E-mailadres"),
+           ("email", "mail", "e-mailadres", "emailadres", "e-mail leerling", "email leerling",
+            "courriel")),
+    Column("phone", "telefoon", _l("Telefoon"),
+           ("telefoonnummer", "tel", "gsm", "gsm nummer", "gsm leerling", "phone", "telephone")),
+    Column("street", "straat", _l("Straat en nummer"),
+           ("straat en nummer", "straat en huisnummer", "adres", "street", "address", "rue")),
+    Column("postcode", "postcode", _l("Postcode"),
+           ("post code", "postnummer", "zip", "zip code", "code postal")),
+    Column("municipality", "gemeente", _l("Gemeente"),
+           ("woonplaats", "stad", "plaats", "municipality", "city", "commune", "localite")),
+    Column("language", "taal", _l("Taal"), ("language", "langue")),
+    Column("class_group", "klas", _l("Klas"),
+           ("klasgroep", "klas groep", "class", "class group", "classe")),
+    Column("guardian_name", "ouder_naam", _l("Ouder of voogd"),
+           ("naam ouder", "ouder", "voogd", "naam voogd", "guardian", "guardian name",
+            "nom parent", "nom du parent")),
+    Column("guardian_email", "ouder_email", _l("E-mailadres ouder"),
+           ("ouder e-mail", "e-mail ouder", "email ouder", "mail ouder", "guardian email",
+            "courriel parent")),
+    Column("guardian_phone", "ouder_telefoon", _l("Telefoon ouder"),
+           ("telefoon ouder", "gsm ouder", "ouder gsm", "tel ouder", "guardian phone",
+            "telephone parent")),
+)
+BY_FIELD = {column.field: column for column in COLUMNS}
+# A file names its learners either by national number or by name and birth date.
+IDENTIFYING = ("first_name", "last_name", "birth_date")
+
+_GENDERS = {
+    "F": ("f", "v", "vrouw", "vrouwelijk", "meisje", "female", "woman", "feminin", "femme"),
+    "M": ("m", "man", "mannelijk", "jongen", "male", "masculin", "h", "homme"),
+    "X": ("x", "andere", "anders", "other", "autre", "neutraal"),
+}
+_LANGUAGES = {
+    "nl": ("nl", "nederlands", "dutch", "vlaams", "neerlandais", "nl be", "nl-be"),
+    "fr": ("fr", "frans", "french", "francais", "fr be", "fr-be"),
+}
+_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y %H:%M:%S",
+                 "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S")
+
+
+def _key(text: Any) -> str:
+    """Lower case, accents off, every run of other characters one space: 'E-mail' -> 'e mail'."""
+    decomposed = unicodedata.normalize("NFKD", str(text or ""))
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+    return " ".join("".join(char if char.isalnum() else " " for char in plain).split())
+
+
+_ALIASES = {_key(name): column.field
+            for column in COLUMNS for name in (column.header, column.field, *column.aliases)}
+_GENDER_KEYS = {_key(word): code for code, words in _GENDERS.items() for word in words}
+_LANGUAGE_KEYS = {_key(word): code for code, words in _LANGUAGES.items() for word in words}
+
+
+class ImportFileError(DomainError):
+    """The upload cannot be read as a learner file at all."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="file")
+
+
+@dataclass
+class Problem:
+    """One problem in the file: its line, its column (letter and header) and what is wrong."""
+
+    line: int
+    column: str
+    message: str
+    # The column's position (0 = A), to list a line's problems from left to right.
+    position: int = -1
+
+
+@dataclass
+class Table:
+    """The cells of an upload: the header row and each data row with its line number."""
+
+    headers: list[str]
+    header_line: int
+    rows: list[tuple[int, list[Any]]]
+    description: str
+
+
+@dataclass
+class PlannedRow:
+    """What importing one line will do: create, update or leave a learner unchanged."""
+
+    line: int
+    action: str
+    values: dict[str, Any]
+    learner: Learner | None = None
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """First and last name after the import."""
+        return f"{self.values.get('first_name', '')} {self.values.get('last_name', '')}".strip()
+
+    @property
+    def masked_number(self) -> str:
+        """The national number after the import, masked."""
+        return services.mask_national_number(self.values.get("national_number"))
+
+    @property
+    def changed_labels(self) -> list[str]:
+        """The labels of the fields an update changes."""
+        return [str(BY_FIELD[name].label) for name in self.changes]
+
+
+@dataclass
+class ImportPlan:
+    """The result of checking a file: what would happen, and every problem found."""
+
+    filename: str
+    description: str = ""
+    columns: list[tuple[str, str]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    rows: list[PlannedRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    lines: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file can be imported as it is."""
+        return not self.problems and bool(self.rows)
+
+    def count(self, action: str) -> int:
+        """How many rows would `action` ('create', 'update', 'unchanged')."""
+        return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def bad_lines(self) -> int:
+        """How many different lines have at least one problem."""
+        return len({problem.line for problem in self.problems if problem.line})
+
+
+class ImportRefused(DomainError):
+    """The file has problems; nothing was written. `plan` lists them."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        super().__init__(_("Het bestand bevat fouten; er werd niets geïmporteerd."), field="file")
+        self.plan = plan
+
+
+# --- reading the file ---------------------------------------------------------------------
+
+def file_kind(filename: str) -> str:
+    """'csv' or 'xlsx' from the file name; anything else is refused."""
+    extension = (filename or "").rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
+    if extension not in EXTENSIONS:
+        raise ImportFileError(_("Kies een CSV-bestand (.csv) of een Excel-bestand (.xlsx)."))
+    return extension
+
+
+def read_table(filename: str, data: bytes) -> Table:
+    """The header and rows of an uploaded CSV or XLSX file, or ImportFileError."""
+    kind = file_kind(filename)
+    if not data:
+        raise ImportFileError(_("Het bestand is leeg."))
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError(_("Het bestand is groter dan %(mb)d MB; splits het op.",
+                                mb=MAX_FILE_BYTES // (1024 * 1024)))
+    table = _read_xlsx(data) if kind == "xlsx" else _read_csv(data)
+    if len(table.headers) > MAX_COLUMNS:
+        raise ImportFileError(_("Het bestand heeft meer dan %(n)d kolommen.", n=MAX_COLUMNS))
+    return table
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Text and encoding name: UTF-8 (with or without BOM), else Windows-1252."""
+    if data.startswith(b"PK\x03\x04"):
+        raise ImportFileError(_("Dit is een Excel-bestand: geef het de extensie .xlsx, of "
+                                "bewaar het in Excel als CSV."))
+    try:
+        if data.startswith(codecs.BOM_UTF8):
+            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8 (BOM)"
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16"), "UTF-16"
+    except UnicodeDecodeError:
+        raise ImportFileError(_("De tekens in dit bestand kunnen niet gelezen worden.")) from None
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _("De tekens in dit bestand kunnen niet gelezen worden. Bewaar het als CSV (UTF-8) "
+              "of als Excel-bestand.")
+        ) from None
+
+
+def sniff_delimiter(text: str) -> str:
+    """`;` or `,` (or tab), whichever the header line holds most of; `;` on a tie."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {delimiter: header.count(delimiter) for delimiter in (";", ",", "\t")}
+    best = max(counts, key=lambda delimiter: (counts[delimiter], delimiter == ";"))
+    return best if counts[best] else ";"
+
+
+def _read_csv(data: bytes) -> Table:
+    text, encoding = _decode(data)
+    if "\x00" in text:
+        raise ImportFileError(_("Dit is geen tekstbestand; kies een CSV- of Excel-bestand."))
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    headers: list[str] | None = None
+    header_line = 0
+    rows: list[tuple[int, list[Any]]] = []
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            raise ImportFileError(
+                _("Regel %(line)d kan niet gelezen worden (een aanhalingsteken niet gesloten, "
+                  "of een cel te lang).", line=line)
+            ) from None
+        if not any(cell.strip() for cell in cells):
+            continue
+        if headers is None:
+            headers, header_line = cells, line
+            continue
+        rows.append((line, cells))
+        if len(rows) > MAX_ROWS:
+            raise _too_many_rows()
+    if headers is None:
+        raise ImportFileError(_("Het bestand is leeg."))
+    names = {";": _("puntkomma"), ",": _("komma"), "\t": _("tab")}
+    return Table(headers=headers, header_line=header_line, rows=rows,
+                 description=_("CSV, %(delimiter)s, %(encoding)s",
+                               delimiter=names[delimiter], encoding=encoding))
+
+
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(_("Het bestand bevat meer dan %(n)d lerenden; splits het op in "
+                             "kleinere bestanden.", n=MAX_ROWS))
+
+
+def _read_xlsx(data: bytes) -> Table:
+    not_excel = _("Dit bestand kan niet gelezen worden als Excel-bestand (.xlsx).")
+    buffer = io.BytesIO(data)
+    try:
+        with zipfile.ZipFile(buffer) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ImportFileError(not_excel) from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFileError(_("Dit Excel-bestand is uitgepakt te groot; bewaar alleen de "
+                                "lerenden in een nieuw bestand."))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # read_only streams the sheet; data_only=False keeps formulas as text, never runs them.
+            workbook = load_workbook(buffer, read_only=True, data_only=False)
+    except Exception:
+        raise ImportFileError(not_excel) from None
+    try:
+        if not workbook.worksheets:
+            raise ImportFileError(not_excel)
+        sheet = workbook.worksheets[0]
+        headers: list[str] | None = None
+        header_line = 0
+        rows: list[tuple[int, list[Any]]] = []
+        blank_run = 0
+        for line, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True),
+                                      start=1):
+            cells = list(values)
+            while cells and (cells[-1] is None or cells[-1] == ""):
+                cells.pop()
+            if not any(_filled(cell) for cell in cells):
+                blank_run += 1
+                if blank_run >= MAX_BLANK_RUN:
+                    break
+                continue
+            blank_run = 0
+            if headers is None:
+                headers = ["" if cell is None else str(cell) for cell in cells]
+                header_line = line
+                continue
+            rows.append((line, cells))
+            if len(rows) > MAX_ROWS:
+                raise _too_many_rows()
+    except ImportFileError:
+        raise
+    except Exception:
+        raise ImportFileError(not_excel) from None
+    finally:
+        workbook.close()
+    if headers is None:
+        raise ImportFileError(_("Het eerste werkblad van dit Excel-bestand is leeg."))
+    return Table(headers=headers, header_line=header_line, rows=rows,
+                 description=_("Excel (%(sheet)s)", sheet=sheet.title))
+
+
+def _filled(cell: Any) -> bool:
+    return cell is not None and (not isinstance(cell, str) or bool(cell.strip()))
+
+
+# --- checking the cells -------------------------------------------------------------------
+
+def column_label(index: int, header: str) -> str:
+    """How a problem names its column: letter and header, for example C (geboortedatum)."""
+    return f"{get_column_letter(index + 1)} ({header.strip()})"
+
+
+def map_headers(table: Table) -> tuple[dict[str, int], list[Problem], list[str]]:
+    """Which column holds which field, header problems, and the columns that are ignored."""
+    mapping: dict[str, int] = {}
+    problems: list[Problem] = []
+    ignored: list[str] = []
+    for index, header in enumerate(table.headers):
+        key = _key(header)
+        if not key:
+            continue
+        name = _ALIASES.get(key)
+        if name is None:
+            ignored.append(header.strip())
+        elif name in mapping:
+            first = mapping[name]
+            problems.append(Problem(
+                table.header_line, column_label(index, header),
+                _("Deze kolom staat er twee keer in (ook kolom %(other)s).",
+                  other=column_label(first, table.headers[first])),
+            ))
+        else:
+            mapping[name] = index
+    missing = [BY_FIELD[name].header for name in IDENTIFYING if name not in mapping]
+    if missing and "national_number" not in mapping:
+        problems.append(Problem(
+            table.header_line, "",
+            _("De kolommen %(columns)s ontbreken. De eerste regel moet de kolomnamen bevatten; "
+              "gebruik het sjabloon.", columns=", ".join(missing)),
+        ))
+    return mapping, problems, ignored
+
+
+def parse_date(raw: Any) -> date:
+    """A date from a date cell, an Excel day number, or text as dd/mm/yyyy (or yyyy-mm-dd)."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and 1 <= raw < 110000:
+        return from_excel(raw).date()
+    text = str(raw).strip()
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise DomainError(_("‘%(value)s’ is geen datum; schrijf ze als dd/mm/jjjj, bijvoorbeeld "
+                        "01/05/2009.", value=text[:30]))
+
+
+def _plain_text(raw: Any) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, datetime | date):
+        raise DomainError(_("Hier hoort tekst, geen datum."))
+    return " ".join(str(raw).split())
+
+
+def parse_cell(name: str, raw: Any) -> Any:
+    """The value of one cell for field `name`; None when empty. Refuses formulas."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        text = " ".join(raw.split())
+        if not text:
+            return None
+        if text.startswith("="):
+            raise DomainError(_("Formules worden niet uitgevoerd: zet de waarde zelf in de cel."))
+        if text.startswith("#") and (text.endswith(("!", "?")) or text == "#N/A"):
+            raise DomainError(_("Deze cel bevat een Excel-fout (%(error)s).", error=text[:12]))
+    if name == "birth_date":
+        return parse_date(raw)
+    if name == "national_number":
+        return services.parse_national_number(raw)
+    text = _plain_text(raw)
+    if name == "gender":
+        code = _GENDER_KEYS.get(_key(text))
+        if code is None:
+            raise DomainError(_("Het geslacht is V, M of X (niet ‘%(value)s’).", value=text[:20]))
+        return code
+    if name == "language":
+        code = _LANGUAGE_KEYS.get(_key(text))
+        if code is None:
+            raise DomainError(_("De taal is nl of fr (niet ‘%(value)s’).", value=text[:20]))
+        return code
+    if name in ("email", "guardian_email"):
+        return services.clean_email(text, field=name)
+    return text
+
+
+@dataclass
+class ParsedRow:
+    """One data line: the values of its non-empty cells and the problems of those cells."""
+
+    line: int
+    values: dict[str, Any]
+    problems: list[Problem]
+    # Fields whose cell already has a problem (not checked again against the rules).
+    failed: frozenset[str] = frozenset()
+
+
+def parse_rows(table: Table, mapping: dict[str, int]) -> list[ParsedRow]:
+    """Every data row parsed cell by cell; every problem kept, none stops the others."""
+    parsed = []
+    width = len(table.headers)
+    for line, cells in table.rows:
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        failed: set[str] = set()
+        for name, index in mapping.items():
+            raw = cells[index] if index < len(cells) else None
+            try:
+                value = parse_cell(name, raw)
+            except DomainError as error:
+                problems.append(Problem(line, column_label(index, table.headers[index]),
+                                        error.message, index))
+                failed.add(name)
+                continue
+            if value is not None:
+                values[name] = value
+        extra = [cell for cell in cells[width:] if _filled(cell)]
+        if extra:
+            problems.append(Problem(
+                line, "",
+                _("Deze regel heeft meer cellen dan er kolommen zijn. Staat er een "
+                  "scheidingsteken (; of ,) in een waarde zonder aanhalingstekens?"),
+            ))
+        parsed.append(ParsedRow(line=line, values=values, problems=problems,
+                                failed=frozenset(failed)))
+    return parsed
+
+
+# --- checking against the database --------------------------------------------------------
+
+def _require_import(session: Session, actor: User, school: School) -> None:
+    if not policy.can(actor, "learners.manage"):
+        raise NotAllowed(_("Je mag geen lerenden importeren."))
+    if actor.role == Role.COORDINATOR and school.id != actor.school_id:
+        raise NotAllowed(_("Je kan alleen lerenden van je eigen school importeren."))
+
+
+def _chunks(items: list[Any]):
+    for start in range(0, len(items), _LOOKUP_CHUNK):
+        yield items[start:start + _LOOKUP_CHUNK]
+
+
+def _person_key(first: Any, last: Any, birth: Any) -> tuple[str, str, date] | None:
+    if not (first and last and birth):
+        return None
+    return (_key(first), _key(last), birth)
+
+
+def _existing(session: Session, school: School, rows: list[ParsedRow]):
+    """Learners the file may mean: by national number (any school), by name and birth date."""
+    numbers = sorted({row.values["national_number"] for row in rows
+                      if row.values.get("national_number")})
+    by_number: dict[str, Learner] = {}
+    for chunk in _chunks(numbers):
+        for learner in session.execute(
+            select(Learner).where(Learner.national_number.in_(chunk))
+        ).scalars():
+            by_number[learner.national_number] = learner
+    births = sorted({row.values["birth_date"] for row in rows if row.values.get("birth_date")})
+    by_person: dict[tuple[str, str, date], list[Learner]] = {}
+    for chunk in _chunks(births):
+        for learner in session.execute(
+            select(Learner).where(Learner.school_id == school.id,
+                                  Learner.birth_date.in_(chunk),
+                                  Learner.anonymised_at.is_(None))
+        ).scalars():
+            key = _person_key(learner.first_name, learner.last_name, learner.birth_date)
+            by_person.setdefault(key, []).append(learner)
+    return by_number, by_person
+
+
+def _label_for(name: str, mapping: dict[str, int], table: Table) -> str:
+    if name in mapping:
+        return column_label(mapping[name], table.headers[mapping[name]])
+    return BY_FIELD[name].header if name in BY_FIELD else ""
+
+
+def plan_import(session: Session, *, actor: User, school: School, filename: str, data: bytes,
+                today: date) -> ImportPlan:
+    """Check an upload completely and say what importing it would do; writes nothing."""
+    _require_import(session, actor, school)
+    table = read_table(filename, data)
+    mapping, problems, ignored = map_headers(table)
+    plan = ImportPlan(
+        filename=filename, description=table.description, ignored=ignored, problems=problems,
+        columns=[(table.headers[index].strip(), str(BY_FIELD[name].label))
+                 for name, index in sorted(mapping.items(), key=lambda item: item[1])],
+        lines=len(table.rows),
+    )
+    if any(not problem.column for problem in problems):
+        return plan  # the columns themselves are wrong: the rows cannot be read
+    if not table.rows:
+        plan.problems.append(Problem(table.header_line, "",
+                                     _("Het bestand bevat geen lerenden onder de kolomnamen.")))
+        return plan
+    rows = parse_rows(table, mapping)
+    by_number, by_person = _existing(session, school, rows)
+    seen_numbers: dict[str, int] = {}
+    matched: dict[int, int] = {}
+    for row in rows:
+        row_problems = list(row.problems)
+        skip = set(row.failed)
+
+        def problem(name: str, message: str, row=row, skip=skip, row_problems=row_problems):
+            row_problems.append(Problem(row.line, _label_for(name, mapping, table), message,
+                                        mapping.get(name, len(table.headers))))
+            skip.add(name)
+
+        number = row.values.get("national_number")
+        learner: Learner | None = None
+        if number:
+            if number in seen_numbers:
+                problem("national_number", _("Dit rijksregisternummer staat ook op regel "
+                                             "%(line)d.", line=seen_numbers[number]))
+            seen_numbers.setdefault(number, row.line)
+            learner = by_number.get(number)
+            if learner is not None and learner.school_id != school.id:
+                problem("national_number", _("Dit rijksregisternummer hoort bij een lerende van "
+                                             "een andere school."))
+                learner = None
+            elif learner is not None and learner.anonymised_at is not None:
+                problem("national_number", _("Deze lerende is geanonimiseerd en kan niet meer "
+                                             "bijgewerkt worden."))
+                learner = None
+        person = _person_key(row.values.get("first_name"), row.values.get("last_name"),
+                             row.values.get("birth_date"))
+        if learner is None and person and "national_number" not in skip:
+            # Without a (known) national number: the one learner of the school with this name
+            # and birth date, provided the file does not give it a different number.
+            candidates = [candidate for candidate in by_person.get(person, [])
+                          if not number or candidate.national_number is None]
+            if len(candidates) == 1:
+                learner = candidates[0]
+        if learner is not None:
+            if learner.id in matched:
+                problem("national_number" if number else "last_name",
+                        _("Deze lerende staat ook op regel %(line)d.", line=matched[learner.id]))
+            matched.setdefault(learner.id, row.line)
+        values = services.all_values(learner) | row.values
+        for name, message in services.learner_problems(values, today=today,
+                                                       skip=frozenset(skip)):
+            problem(name, message)
+        if row_problems:
+            plan.problems.extend(row_problems)
+            continue
+        if learner is None:
+            plan.rows.append(PlannedRow(row.line, "create", values))
+            continue
+        changes = {name: [getattr(learner, name), value] for name, value in values.items()
+                   if name in BY_FIELD and getattr(learner, name) != value}
+        plan.rows.append(PlannedRow(row.line, "update" if changes else "unchanged", values,
+                                    learner=learner, changes=changes))
+    plan.problems.sort(key=lambda item: (item.line, item.position))
+    return plan
+
+
+# --- applying -----------------------------------------------------------------------------
+
+def import_learners(session: Session, *, actor: User, school: School, filename: str,
+                    data: bytes, today: date) -> ImportPlan:
+    """Check the file again and write every row, or refuse (ImportRefused) and write nothing."""
+    plan = plan_import(session, actor=actor, school=school, filename=filename, data=data,
+                       today=today)
+    if not plan.ok:
+        raise ImportRefused(plan)
+    created: list[Learner] = []
+    updated: list[tuple[Learner, dict[str, Any]]] = []
+    for row in plan.rows:
+        if row.action == "create":
+            learner = Learner(school_id=school.id, **row.values)
+            session.add(learner)
+            created.append(learner)
+        elif row.action == "update" and row.learner is not None:
+            before = audit.snapshot(row.learner)
+            for name, (_old, new) in row.changes.items():
+                setattr(row.learner, name, new)
+            updated.append((row.learner, before))
+    session.flush()
+    for learner in created:
+        audit.record(session, actor=actor, action="learner.created", entity_type="learners",
+                     entity_id=learner.id,
+                     changes={**services.audit_snapshot(learner), "import": filename})
+    for learner, before in updated:
+        audit.record(session, actor=actor, action="learner.updated", entity_type="learners",
+                     entity_id=learner.id,
+                     changes={**services.audit_changes(before, learner), "import": filename})
+    audit.record(session, actor=actor, action="learners.imported", entity_type="schools",
+                 entity_id=school.id,
+                 changes={"file": filename, "format": plan.description, "rows": len(plan.rows),
+                          "created": len(created), "updated": len(updated),
+                          "unchanged": plan.count("unchanged")})
+    session.flush()
+    return plan
+
+
+# --- the template -------------------------------------------------------------------------
+
+def _example() -> list[Any]:
+    """One example learner (a minor, so with a guardian); the number is valid and fictitious."""
+    return ["Emma", "Peeters", "01/05/2009", "V", "09.05.01-002.27",
+            "emma.peeters@example.com", "0470 12 34 56", "Kerkstraat 1", "9000", "Gent", "nl",
+            "5BOU", "An Peeters", "an.peeters@example.com", "0470 65 43 21"]
+
+
+def template_csv() -> bytes:
+    """The import template as CSV for Belgian Excel: `;`, UTF-8 with BOM, one example row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([column.header for column in COLUMNS])
+    writer.writerow(_example())
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx() -> bytes:
+    """The import template as XLSX: headers in bold, one example row, text columns as text."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Lerenden"
+    sheet.append([column.header for column in COLUMNS])
+    example = _example()
+    example[2] = date(2009, 5, 1)
+    sheet.append(example)
+    for index, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        sheet.cell(row=1, column=index).font = Font(bold=True)
+        sheet.column_dimensions[letter].width = max(14, len(column.header) + 4)
+        for row in range(2, 501):
+            # Text format keeps leading zeros of national numbers, postcodes and phones.
+            sheet.cell(row=row, column=index).number_format = (
+                "DD/MM/YYYY" if column.field == "birth_date" else "@")
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
