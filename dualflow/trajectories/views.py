@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from dualflow import policy
+from dualflow.agreements.services import agreements_for_trajectory
 from dualflow.catalog.models import Programme, School, Sector
 from dualflow.companies.views import add_error
 from dualflow.errors import DomainError
@@ -196,6 +197,7 @@ def _detail(trajectory: Trajectory, *, status: int = 200, moment_form=None, end_
         moment_form=moment_form or MomentForm(formdata=None),
         end_form=end_form, placement_error=placement_error, error=error,
         last_day=services.last_day(trajectory),
+        agreements=agreements_for_trajectory(session, current_user, trajectory.id),
         **services.template_helpers(),
     ), status
 
