@@ -26,14 +26,17 @@ from faker import Faker
 from sqlalchemy import func, insert, select, text
 from sqlmodel import Session, SQLModel
 
-from dualflow import audit
+from dualflow import audit, pdf
 from dualflow.accounts.models import User
 from dualflow.accounts.services import hash_password
+from dualflow.agreements import contract
 from dualflow.agreements.models import Agreement, Signature
+from dualflow.agreements.services import PARTY_ORDER
 from dualflow.catalog.models import Competency, Programme, School, SchoolHoliday, Sector
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.evaluations.models import Evaluation, EvaluationMoment, EvaluationScore
 from dualflow.extensions import db
+from dualflow.i18n import local_datetime
 from dualflow.learners.models import Learner
 from dualflow.recognitions.models import Recognition, RecognitionMentor
 from dualflow.reports.models import Document
@@ -707,10 +710,13 @@ def _mentor_facts(profile: str, reference: date, rng: random.Random) -> dict[str
     }
 
 
-def load_demo() -> dict[str, int]:
-    """Load the demo data set (inside an app context); returns the rows created per table."""
+def load_demo(*, render_contracts: bool = True) -> dict[str, int]:
+    """Load the demo data set (inside an app context); returns the rows created per table.
+
+    Without `render_contracts` every agreement gets the quick stand-in PDF (for tests).
+    """
     with db.sessionmaker() as session:
-        created = _load_demo(session, today=date.today())
+        created = _load_demo(session, today=date.today(), render_contracts=render_contracts)
         if created:
             audit.record(session, actor=None, action="demo.loaded", entity_type="demo",
                          changes=dict(sorted(created.items())), ip="")
@@ -718,7 +724,7 @@ def load_demo() -> dict[str, int]:
     return created
 
 
-def _load_demo(session: Session, *, today: date) -> dict[str, int]:
+def _load_demo(session: Session, *, today: date, render_contracts: bool = True) -> dict[str, int]:
     rng = random.Random(SEED)
     fake = Faker("nl_BE")
     fake.seed_instance(SEED)
@@ -973,7 +979,7 @@ def _load_demo(session: Session, *, today: date) -> dict[str, int]:
     session.flush()
 
     _demo_agreements(session, loader, plans, schools, companies, sectors, sector_of_code,
-                     users, today)
+                     users, today, render_contracts=render_contracts)
     _demo_evaluations(session, loader, plans, programmes, coordinator, today)
     session.flush()
     return dict(loader.created)
@@ -1082,7 +1088,8 @@ def _demo_learner_plans(year: int, rng: random.Random, fake: Faker) -> list[dict
 def _demo_agreements(session: Session, loader: _Loader, plans: list[dict[str, Any]],
                      schools: dict[str, School], companies: dict[str, Company],
                      sectors: dict[str, Sector], sector_of_code: dict[str, str],
-                     users: dict[str, User], today: date) -> None:
+                     users: dict[str, User], today: date, *,
+                     render_contracts: bool = True) -> None:
     """A signed agreement (with its PDF and signatures) for most placements, a few still open."""
     placed = [p for p in plans if p.get("placement") is not None]
     agreement_index = loader.index(Agreement, ["placement_id", "version"],
@@ -1124,50 +1131,107 @@ def _demo_agreements(session: Session, loader: _Loader, plans: list[dict[str, An
         )
         pending.append((agreement, plan, company, school, signed_on, awaiting))
     session.flush()
-    documents = loader.index(Document, ["subject_type", "subject_id"],
+    documents = loader.index(Document, ["subject_type", "subject_id", "kind"],
                              Document.subject_type == "agreement",
                              Document.subject_id.in_([a.id for a, *_ in pending]))
     signatures = loader.index(Signature, ["agreement_id", "party"],
                               Signature.agreement_id.in_([a.id for a, *_ in pending]))
     for agreement, plan, company, school, signed_on, awaiting in pending:
         learner = plan["learner"]
-        lines = [
-            f"Overeenkomst ({agreement.kind}) - versie {agreement.version}",
-            f"Lerende: {learner.first_name} {learner.last_name}",
-            f"Onderneming: {company.name} (KBO {company.kbo_number})",
-            f"Opleidingsverstrekker: {school.name}",
-            f"Periode: {agreement.starts_on:%d/%m/%Y} - {agreement.ends_on:%d/%m/%Y}",
-            f"Uren per week op de werkplek: {agreement.hours_per_week:g}",
-            f"Maandelijkse vergoeding: EUR {agreement.monthly_allowance}",
-            "Demo-document van dualflow.",
-        ]
-        content = simple_pdf("Overeenkomst duaal leren", lines)
-        digest = hashlib.sha256(content).hexdigest()
-        document = loader.ensure(
-            documents, Document, {"subject_type": "agreement", "subject_id": agreement.id},
-            kind="agreement", filename=f"overeenkomst-{agreement.id}-v{agreement.version}.pdf",
-            content=content, sha256=digest, size_bytes=len(content),
-            created_at=_at(signed_on - timedelta(days=4)),
-        )
-        session.flush()
-        if agreement.document_id is None:
-            agreement.document_id = document.id
-        minor = _add_years(learner.birth_date, 18) > signed_on
+        sent_on = signed_on - timedelta(days=4)
+        minor = _add_years(learner.birth_date, 18) > sent_on
         parties = [("learner", f"{learner.first_name} {learner.last_name}", learner.email)]
         if minor and learner.guardian_email:
             parties.append(("guardian", learner.guardian_name, learner.guardian_email))
         parties += [("company", company.contact_name, company.contact_email),
                     ("school", school.name, school.email)]
+        real = render_contracts and _real_contract(plan, company, awaiting, users, today)
+        document = documents.get(("agreement", agreement.id, "agreement"))
+        if document is None:
+            # Rendered only when missing: a second run finds the document and renders nothing.
+            if real:
+                data = contract.contract_data(session, agreement, today=sent_on, signers={
+                    party: name for party, name, _email in parties})
+                content = contract.render(data)
+                agreement.contract_data = data
+            else:
+                content = _stand_in_contract(agreement, learner, company, school)
+            document = loader.ensure(
+                documents, Document,
+                {"subject_type": "agreement", "subject_id": agreement.id, "kind": "agreement"},
+                filename=f"overeenkomst-{agreement.id}-v{agreement.version}.pdf",
+                content=content, sha256=pdf.sha256(content), size_bytes=len(content),
+                created_at=_at(sent_on),
+            )
+            session.flush()
+        if agreement.document_id is None:
+            agreement.document_id = document.id
+        language = (agreement.contract_data or {}).get("lang", "nl")
+        rows = []
         for m, (party, name, email) in enumerate(parties):
             unsigned = awaiting and party in ("learner", "guardian")
-            loader.ensure(
+            rows.append(loader.ensure(
                 signatures, Signature, {"agreement_id": agreement.id, "party": party},
-                signer_email=email or "onbekend@example.com", signer_name=name,
+                document_id=document.id, signer_email=email or "onbekend@example.com",
+                expected_name=name, signer_name="" if unsigned else name, language=language,
                 signed_at=None if unsigned else _at(signed_on, 9 + m),
                 ip="" if unsigned else f"192.0.2.{10 + m}",
                 user_agent="" if unsigned else "Mozilla/5.0 (demo)",
                 document_sha256="" if unsigned else document.sha256,
-            )
+            ))
+        if real and not awaiting and agreement.signed_document_id is None:
+            _demo_signed_document(session, loader, documents, agreement, document, rows)
+
+
+def _real_contract(plan: dict[str, Any], company: Company, awaiting: bool,
+                   users: dict[str, User], today: date) -> bool:
+    """Whether the demo renders the real contract (slow, ~0.3 s a PDF) or a stand-in.
+
+    Real: this school year's agreements awaiting signatures, and those the demo log-ins open
+    (the coordinator's school, the demo company). Older years and other schools keep a stand-in.
+    """
+    if plan["year"] != school_year_of(today):
+        return False
+    return (awaiting or plan["school"] == "gent"
+            or company.id == users["company@dualflow.demo"].company_id)
+
+
+def _stand_in_contract(agreement: Agreement, learner: Learner, company: Company,
+                       school: School) -> bytes:
+    """A one-page stand-in for the contracts of past school years (rendering all is slow)."""
+    return simple_pdf("Overeenkomst duaal leren", [
+        f"Overeenkomst ({agreement.kind}) - versie {agreement.version}",
+        f"Lerende: {learner.first_name} {learner.last_name}",
+        f"Onderneming: {company.name} (KBO {company.kbo_number})",
+        f"Opleidingsverstrekker: {school.name}",
+        f"Periode: {agreement.starts_on:%d/%m/%Y} - {agreement.ends_on:%d/%m/%Y}",
+        f"Uren per week op de werkplek: {agreement.hours_per_week:g}",
+        f"Maandelijkse vergoeding: EUR {agreement.monthly_allowance}",
+        "Demo-document van dualflow.",
+    ])
+
+
+def _demo_signed_document(session: Session, loader: _Loader, documents: dict[tuple, Any],
+                          agreement: Agreement, sent: Document,
+                          signatures: list[Signature]) -> None:
+    """The final PDF with the signature page, as the agreements service stores it."""
+    key = ("agreement", agreement.id, "agreement_signed")
+    document = documents.get(key)
+    if document is None:
+        data = agreement.contract_data
+        ordered = sorted(signatures, key=lambda row: PARTY_ORDER.index(row.party))
+        content = contract.render(
+            data, signatures=contract.signature_rows(ordered, data["lang"]),
+            signed_sha256=sent.sha256, signed_on=local_datetime(agreement.signed_at).date())
+        document = loader.ensure(
+            documents, Document, dict(zip(("subject_type", "subject_id", "kind"), key,
+                                          strict=True)),
+            filename=f"overeenkomst-{agreement.id}-v{agreement.version}-ondertekend.pdf",
+            content=content, sha256=pdf.sha256(content), size_bytes=len(content),
+            created_at=agreement.signed_at,
+        )
+        session.flush()
+    agreement.signed_document_id = document.id
 
 
 def _moment_dates(starts_on: date, count: int = 3) -> list[tuple[str, date]]:

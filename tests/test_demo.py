@@ -43,7 +43,15 @@ def _counts(session) -> dict[str, int]:
 
 @pytest.fixture
 def demo(session):
-    """The demo data set, loaded once for the test."""
+    """The demo data set, loaded once for the test (stand-in PDFs: rendering takes seconds)."""
+    load_demo(render_contracts=False)
+    session.expire_all()
+    return session
+
+
+@pytest.fixture
+def demo_with_contracts(session):
+    """The demo data set exactly as `flask demo` loads it, with rendered contracts."""
     load_demo()
     session.expire_all()
     return session
@@ -276,3 +284,38 @@ def _assert_generated_placements_are_valid(session) -> None:
         key = (placement.mentor_id, trajectory.school_year)
         per_mentor_year[key] = per_mentor_year.get(key, 0) + 1
         assert cap is None or per_mentor_year[key] <= cap
+
+
+def test_demo_agreements_carry_the_rendered_contract(demo_with_contracts):
+    demo = demo_with_contracts
+    import hashlib
+    import io
+
+    from pypdf import PdfReader
+
+    from dualflow.agreements.models import Agreement, Signature
+    from dualflow.reports.models import Document
+
+    agreements = [agreement for agreement in demo.execute(select(Agreement)).scalars()
+                  if agreement.contract_data]
+    statuses = {agreement.status for agreement in agreements}
+    assert {"signed", "awaiting_signatures"} <= statuses
+    for agreement in agreements:
+        sent = demo.get(Document, agreement.document_id)
+        assert hashlib.sha256(sent.content).hexdigest() == sent.sha256
+        text = " ".join(" ".join(p.extract_text() or "" for p in
+                                 PdfReader(io.BytesIO(sent.content)).pages).split())
+        assert agreement.contract_data["learner"]["name"] in text
+        signatures = demo.execute(
+            select(Signature).where(Signature.agreement_id == agreement.id)).scalars().all()
+        assert all(s.document_id == sent.id for s in signatures)
+        assert all(s.document_sha256 == sent.sha256 for s in signatures if s.signed_at)
+        if agreement.status == "awaiting_signatures":
+            assert agreement.signed_document_id is None
+            continue
+        final = demo.get(Document, agreement.signed_document_id)
+        assert hashlib.sha256(final.content).hexdigest() == final.sha256
+        last = " ".join((PdfReader(io.BytesIO(final.content)).pages[-1].extract_text()
+                         or "").split())
+        assert "Handtekeningenpagina" in last or "Page des signatures" in last
+        assert sent.sha256 in last.replace(" ", "") or sent.sha256[:32] in last

@@ -20,7 +20,8 @@ from dualflow.extensions import db
 PAGES = {
     "admin@dualflow.demo": ["/", "/admin/users", "/admin/programmes", "/admin/audit",
                             "/companies", "/register"],
-    "coordinator@dualflow.demo": ["/", "/register", "/register?postcode=9", "/companies"],
+    "coordinator@dualflow.demo": ["/", "/learners", "/learners?q=peeters", "/trajectories",
+                                  "/register", "/register?postcode=9", "/companies"],
     "sector@dualflow.demo": ["/", "/recognitions/inbox", "/register"],
     "company@dualflow.demo": ["/", "/recognitions"],
     "mentor@dualflow.demo": ["/"],
