@@ -41,7 +41,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO)
+        # Our own messages at INFO; libraries (WeasyPrint's per-page progress, Alembic, the
+        # scheduler's per-run lines) only when something is wrong.
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("dualflow").setLevel(logging.INFO)
     return app
 
 
