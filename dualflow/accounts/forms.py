@@ -30,6 +30,12 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
+class SignInLinkForm(FlaskForm):
+    email = EmailField(
+        _l("E-mailadres"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]
+    )
+
+
 class NewPasswordForm(FlaskForm):
     password = PasswordField(
         _l("Nieuw wachtwoord"), validators=[DataRequired(), Length(min=10, max=200)]

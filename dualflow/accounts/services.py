@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -194,6 +194,58 @@ def request_password_reset(session: Session, *, email: str) -> tuple[User, str] 
     )
     audit.record(session, actor=None, action="user.password_reset_requested", entity=user)
     return user, raw
+
+
+SIGN_IN_LINK_MINUTES = 15
+
+
+def issue_sign_in_link(session: Session, *, user: User) -> str:
+    """The full URL of a single-use sign-in link for `user`, valid for 15 minutes.
+
+    Issuing replaces the user's earlier unused sign-in links; the reminder e-mails embed these.
+    """
+    raw = tokens.issue(
+        session,
+        purpose="sign_in",
+        user_id=user.id,
+        lifetime=timedelta(minutes=SIGN_IN_LINK_MINUTES),
+    )
+    if has_request_context():
+        path = url_for("accounts.sign_in_with_link", token=raw)
+    else:  # a background job (the reminder mails) has no request to build the URL from
+        with current_app.test_request_context():
+            path = url_for("accounts.sign_in_with_link", token=raw)
+    return current_app.config["BASE_URL"] + path
+
+
+def request_sign_in_link(session: Session, *, email: str) -> tuple[User, str] | None:
+    """A sign-in link for an active account with this address; None (silently) otherwise."""
+    user = find_by_email(session, email)
+    if user is None or not user.is_active:
+        return None
+    link = issue_sign_in_link(session, user=user)
+    audit.record(session, actor=None, action="user.login_link_requested", entity=user)
+    return user, link
+
+
+def sign_in_link_user(session: Session, raw: str) -> User | None:
+    """The active user behind a still-valid sign-in link, without using the link."""
+    token = tokens.peek(session, raw=raw, purpose="sign_in")
+    user = session.get(User, token.user_id) if token else None
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
+def sign_in_with_link(session: Session, *, raw: str) -> User | None:
+    """Use a sign-in link once: the active user it belongs to (audited), or None."""
+    token = tokens.consume(session, raw=raw, purpose="sign_in")
+    user = session.get(User, token.user_id) if token else None
+    if user is None or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    audit.record(session, actor=user, action="user.login_link", entity=user)
+    return user
 
 
 def reset_password(session: Session, *, raw: str, password: str) -> User:

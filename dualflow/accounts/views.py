@@ -20,7 +20,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from dualflow.accounts import services
-from dualflow.accounts.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
+from dualflow.accounts.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    SignInLinkForm,
+)
 from dualflow.errors import DomainError
 from dualflow.extensions import db, limiter
 from dualflow.mail import send_mail
@@ -74,6 +79,9 @@ def login():
     """Sign in with e-mail address and password."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.home"))
+    if request.method == "GET" and request.args.get("link"):
+        # The form asking for a sign-in link by e-mail; it posts to /login/link.
+        return render_template("accounts/sign_in_link.html", form=SignInLinkForm())
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = services.authenticate(
@@ -139,6 +147,48 @@ def forgot_password():
         return redirect(url_for("accounts.login"))
     status = 200 if request.method == "GET" else 422
     return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.post("/login/link")
+@limiter.limit("10 per hour", key_func=_login_ip_key, scope="sign-in-link")
+def request_sign_in_link():
+    """Ask for a sign-in link; the answer is the same whether or not the address is known."""
+    form = SignInLinkForm()
+    if form.validate_on_submit():
+        issued = services.request_sign_in_link(db.session, email=form.email.data)
+        if issued:
+            user, link = issued
+            _mail(user, "sign_in_link", link=link, minutes=services.SIGN_IN_LINK_MINUTES)
+        flash(
+            _("Als er een account bestaat voor dit adres, is er een e-mail met een aanmeldlink "
+              "onderweg. De link blijft %(minutes)d minuten geldig.",
+              minutes=services.SIGN_IN_LINK_MINUTES),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/sign_in_link.html", form=form), 422
+
+
+@bp.route("/login/link/<token>", methods=["GET", "POST"])
+def sign_in_with_link(token: str):
+    """Confirm, with a button, to sign in through an e-mailed single-use link.
+
+    Only the POST uses the link: mail scanners that fetch links in advance do not burn it.
+    """
+    g.no_store = True
+    user = services.sign_in_link_user(db.session, token)
+    if user is None:
+        return render_template("accounts/link_invalid.html", sign_in=True), 410
+    if request.method == "POST":
+        # CSRFProtect has checked the form's token already.
+        user = services.sign_in_with_link(db.session, raw=token)
+        if user is None:
+            return render_template("accounts/link_invalid.html", sign_in=True), 410
+        _fresh_session()
+        login_user(user)
+        session.permanent = True
+        return redirect(url_for("dashboard.home"))
+    return render_template("accounts/sign_in_confirm.html", user=user)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
