@@ -110,6 +110,13 @@ def _register_blueprints(app: Flask) -> None:
     from dualflow.learners.views import bp as learners_bp
 
     app.register_blueprint(learners_bp)
+    from dualflow.evaluations.overview_views import bp as evaluation_overview_bp
+    from dualflow.evaluations.views import bp as evaluations_bp
+    from dualflow.reports.views import bp as reports_bp
+
+    app.register_blueprint(evaluations_bp)
+    app.register_blueprint(evaluation_overview_bp)
+    app.register_blueprint(reports_bp)
 
     @app.get("/healthz")
     def healthz():

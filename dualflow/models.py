@@ -12,7 +12,7 @@ from dualflow.evaluations.models import Evaluation, EvaluationMoment, Evaluation
 from dualflow.learners.models import Learner
 from dualflow.notifications.models import JobRun, Notification
 from dualflow.recognitions.models import Recognition, RecognitionMentor
-from dualflow.reports.models import Document
+from dualflow.reports.models import Document, ReportBatch
 from dualflow.trajectories.models import Placement, Trajectory
 
 metadata = SQLModel.metadata
@@ -35,6 +35,7 @@ __all__ = [
     "Programme",
     "Recognition",
     "RecognitionMentor",
+    "ReportBatch",
     "School",
     "SchoolHoliday",
     "Sector",

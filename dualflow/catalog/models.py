@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from dualflow.modelbase import CompetencyLocation, Level, StemLabel, Track, one_of, utcnow
@@ -30,6 +30,10 @@ class School(SQLModel, table=True):
     phone: str = Field(default="", max_length=40)
     escalation_email: str = Field(default="", max_length=254)
     evaluation_interval_weeks: int = Field(default=6)
+    # Deadline offsets that differ from the defaults (dualflow.notifications), e.g.
+    # {"evaluation_reminder_days": [7, 1]}; empty means the defaults.
+    reminder_offsets: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False,
+                                                                         server_default="{}"))
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -80,6 +84,8 @@ class Sector(SQLModel, table=True):
     allows_part_time_employment: bool = Field(default=False)
     recognition_years: int = Field(default=5)
     decision_days: int = Field(default=14)
+    reminder_offsets: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False,
+                                                                         server_default="{}"))
     created_at: datetime = Field(default_factory=utcnow)
 
 

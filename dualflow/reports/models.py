@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
-from dualflow.modelbase import utcnow
+from dualflow.modelbase import one_of, utcnow
 
 
 class Document(SQLModel, table=True):
@@ -31,3 +31,33 @@ class Document(SQLModel, table=True):
     subject_id: int | None = None
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportBatch(SQLModel, table=True):
+    """A coordinator's request for a ZIP of progress reports, built by the background worker."""
+
+    __tablename__ = "report_batches"
+    __table_args__ = (
+        one_of("status", ("queued", "running", "done", "failed"), "status"),
+        CheckConstraint("done_count >= 0 AND total_count >= 0", name="counts"),
+        Index("ix_report_batches_school_created", "school_id", "created_at"),
+        Index("ix_report_batches_status_created", "status", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="schools.id", ondelete="CASCADE")
+    requested_by_id: int | None = Field(default=None, foreign_key="users.id")
+    school_year: int
+    programme_id: int | None = Field(default=None, foreign_key="programmes.id")
+    class_group: str = Field(default="", max_length=30)
+    language: str = Field(default="nl", max_length=2)
+    status: str = Field(default="queued", max_length=20)
+    total_count: int = Field(default=0)
+    done_count: int = Field(default=0)
+    document_id: int | None = Field(default=None, foreign_key="documents.id")
+    error: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    # Touched while building, so a batch whose worker died can be taken over.
+    heartbeat_at: datetime | None = None
+    finished_at: datetime | None = None
