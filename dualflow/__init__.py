@@ -117,6 +117,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(evaluations_bp)
     app.register_blueprint(evaluation_overview_bp)
     app.register_blueprint(reports_bp)
+    from dualflow.notifications.views import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
 
     @app.get("/healthz")
     def healthz():
