@@ -21,6 +21,7 @@ _COMPANIES = MenuItem(_l("Ondernemingen"), "companies.index", "companies.")
 _REGISTER = MenuItem(_l("Register"), "recognitions.register", "recognitions.register")
 _LEARNERS = MenuItem(_l("Lerenden"), "learners.index", "learners.")
 _TRAJECTORIES = MenuItem(_l("Trajecten"), "trajectories.index", "trajectories.")
+_EVALUATIONS = MenuItem(_l("Evaluaties"), "evaluation_overview.index", "evaluation_overview.")
 
 MENUS: dict[Role, list[MenuItem]] = {
     Role.ADMIN: [
@@ -31,11 +32,12 @@ MENUS: dict[Role, list[MenuItem]] = {
         MenuItem(_l("Opleidingen"), "admin.programmes", "admin.programme"),
         _LEARNERS,
         _TRAJECTORIES,
+        _EVALUATIONS,
         _COMPANIES,
         _REGISTER,
         MenuItem(_l("Auditlog"), "admin.audit", "admin.audit"),
     ],
-    Role.COORDINATOR: [_DASHBOARD, _LEARNERS, _TRAJECTORIES,
+    Role.COORDINATOR: [_DASHBOARD, _LEARNERS, _TRAJECTORIES, _EVALUATIONS,
                        MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),
                        _COMPANIES, _REGISTER],
     Role.COMPANY: [

@@ -224,6 +224,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "agreements.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "evaluations.write": frozenset({Role.MENTOR}),
     "evaluations.review": frozenset({Role.COORDINATOR}),
+    "evaluations.overview": frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
 
 # Roles an inviter may hand out: admins any, coordinators the company side.

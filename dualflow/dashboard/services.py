@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from dualflow import policy
@@ -13,7 +14,8 @@ from dualflow.accounts.models import User
 from dualflow.audit import AuditEvent
 from dualflow.catalog.models import Programme, School, Sector
 from dualflow.companies.models import Company, Mentor, Site
-from dualflow.evaluations.models import EvaluationMoment
+from dualflow.evaluations import overview as evaluation_overview
+from dualflow.evaluations.models import Evaluation, EvaluationMoment
 from dualflow.learners.models import Learner
 from dualflow.modelbase import EvaluationStatus, RecognitionStatus, Role, TrajectoryStatus, utcnow
 from dualflow.notifications.models import JobRun
@@ -63,6 +65,11 @@ def coordinator_overview(session: Session, user: User, *, today: date) -> dict[s
     """
     active = Trajectory.status == TrajectoryStatus.ACTIVE.value
     worklist = trajectories.attention(session, user, today=today)
+    evaluations = evaluation_overview.state_counts(
+        session, user,
+        evaluation_overview.OverviewFilters(school_year=trajectories.school_year_of(today)),
+        today=today,
+    )
     counts = {
         "learners": _count(session, user, Learner, Learner.anonymised_at.is_(None)),
         "active": _count(session, user, Trajectory, active),
@@ -70,15 +77,10 @@ def coordinator_overview(session: Session, user: User, *, today: date) -> dict[s
         "deadline_overdue": worklist.overdue,
         "deadline_near": worklist.near,
         "attention": worklist.total,
-        "overdue": _count(
-            session,
-            user,
-            EvaluationMoment,
-            EvaluationMoment.due_on < today,
-            EvaluationMoment.status.in_(
-                (EvaluationStatus.PLANNED.value, EvaluationStatus.DRAFT.value)
-            ),
-        ),
+        # The same figures as the evaluation overview opens with (this school year), so a
+        # click on them lands on a list of exactly that many moments.
+        "overdue": evaluations[evaluation_overview.OVERDUE],
+        "to_review": evaluations[evaluation_overview.SUBMITTED],
     }
     school = session.get(School, user.school_id)
     return {"counts": counts, "worklist": worklist, "school": school, "today": today,
@@ -107,38 +109,86 @@ def company_overview(session: Session, user: User, *, today: date) -> dict[str, 
     return {"counts": counts, "company": session.get(Company, user.company_id)}
 
 
+@dataclass
+class MentorRow:
+    """A learner the mentor guides, with the next open evaluation moment the mentor fills in."""
+
+    learner: Learner
+    programme: Programme
+    school: School
+    site: Site
+    trajectory_id: int
+    next_moment: EvaluationMoment | None = None
+    # The school's reason when the next moment was sent back to the mentor.
+    sent_back_reason: str = ""
+    open_moments: int = 0
+    overdue: bool = False
+
+
 def mentor_overview(session: Session, user: User, *, today: date) -> dict[str, Any]:
-    """Every learner the mentor guides now, from every school, with the next evaluation moment."""
-    # Per row, through the (trajectory, due date) index: a mentor guides a handful of learners.
-    next_due = (
-        select(func.min(EvaluationMoment.due_on))
-        .where(
-            EvaluationMoment.trajectory_id == Trajectory.id,
-            EvaluationMoment.status.in_(
-                (EvaluationStatus.PLANNED.value, EvaluationStatus.DRAFT.value)
-            ),
-        )
-        .correlate(Trajectory)
-        .scalar_subquery()
-        .label("due_on")
-    )
-    rows = session.execute(
-        select(Learner, Programme, School, Site, next_due)
-        .select_from(Placement)
+    """Every learner the mentor guides, from every school, with the next evaluation to fill in.
+
+    A moment is the mentor's when one of his or her placements covers its due date (the rule
+    of evaluations.services.mentor_of), so each row leads to a form the mentor may fill in.
+    Learners whose placement ended still show while such a moment is open. Overdue rows come
+    first, then by due date; moments the school sent back are listed apart. Two queries.
+    """
+    open_statuses = (EvaluationStatus.PLANNED.value, EvaluationStatus.DRAFT.value)
+    active = Trajectory.status == TrajectoryStatus.ACTIVE.value
+    moments = session.execute(
+        select(EvaluationMoment, Evaluation.sent_back_reason, Placement.id)
+        .join(Placement, and_(Placement.trajectory_id == EvaluationMoment.trajectory_id,
+                              Placement.starts_on <= EvaluationMoment.due_on,
+                              Placement.ends_on >= EvaluationMoment.due_on))
+        .join(Mentor, Mentor.id == Placement.mentor_id)
+        .join(Trajectory, Trajectory.id == EvaluationMoment.trajectory_id)
+        .outerjoin(Evaluation, Evaluation.moment_id == EvaluationMoment.id)
+        .where(Mentor.user_id == user.id, active, EvaluationMoment.status.in_(open_statuses))
+        .order_by(EvaluationMoment.due_on, EvaluationMoment.id)
+    ).all()
+    placements = session.execute(
+        select(Placement, Learner, Programme, School, Site)
         .join(Mentor, Mentor.id == Placement.mentor_id)
         .join(Trajectory, Trajectory.id == Placement.trajectory_id)
         .join(Learner, Learner.id == Trajectory.learner_id)
         .join(Programme, Programme.id == Trajectory.programme_id)
         .join(School, School.id == Trajectory.school_id)
         .join(Site, Site.id == Placement.site_id)
-        .where(
-            Mentor.user_id == user.id,
-            Placement.ends_on >= today,
-            Trajectory.status == TrajectoryStatus.ACTIVE.value,
-        )
-        .order_by(next_due.is_(None), next_due, Learner.last_name)
+        .where(Mentor.user_id == user.id, active,
+               (Placement.ends_on >= today)
+               | Placement.id.in_(sorted({placement_id for *_, placement_id in moments})))
+        .order_by(Placement.starts_on, Placement.id)
     ).all()
-    return {"learners": rows, "today": today}
+
+    rows: dict[int, MentorRow] = {}
+    for placement, learner, programme, school, site in placements:
+        current = rows.get(placement.trajectory_id)
+        # One row per learner: the placement running today wins over earlier or later ones.
+        if current is None or placement.starts_on <= today:
+            rows[placement.trajectory_id] = MentorRow(learner, programme, school, site,
+                                                      placement.trajectory_id)
+    seen: set[int] = set()
+    sent_back: list[tuple[MentorRow, EvaluationMoment, str]] = []
+    for moment, reason, _placement_id in moments:
+        row = rows.get(moment.trajectory_id)
+        if row is None or moment.id in seen:
+            continue
+        seen.add(moment.id)
+        row.open_moments += 1
+        if row.next_moment is None:
+            row.next_moment, row.sent_back_reason = moment, reason or ""
+            row.overdue = moment.due_on < today
+        if reason and moment.status == EvaluationStatus.DRAFT.value:
+            sent_back.append((row, moment, reason))
+
+    def urgency(row: MentorRow) -> tuple:
+        due = row.next_moment.due_on if row.next_moment else date.max
+        return (not row.overdue, row.next_moment is None, due,
+                row.learner.last_name, row.learner.first_name)
+
+    learners = sorted(rows.values(), key=urgency)
+    return {"learners": learners, "sent_back": sent_back, "today": today,
+            "overdue": sum(row.overdue for row in learners)}
 
 
 def sector_overview(session: Session, user: User, *, today: date) -> dict[str, Any]:

@@ -2,6 +2,208 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional
+
+from dualflow import policy
+from dualflow.evaluations import overview
+from dualflow.evaluations.services import status_label
+from dualflow.extensions import db
+from dualflow.i18n import format_date, format_datetime, school_year_label, today_brussels
+from dualflow.modelbase import Role
+from dualflow.pagination import requested_page
+from dualflow.trajectories.services import class_groups, school_year_of
 
 bp = Blueprint("evaluation_overview", __name__)
+
+STATE_LABELS = {
+    overview.OVERDUE: _l("Te laat"),
+    overview.SUBMITTED: _l("Na te kijken"),
+    overview.DUE: _l("Komend"),
+    overview.REVIEWED: _l("Nagekeken"),
+}
+STATUS_VARIANTS = {
+    "planned": "light",
+    "draft": "info",
+    "submitted": "warning",
+    "reviewed": "success",
+}
+
+
+class OverviewFilterForm(FlaskForm):
+    """The filters of the evaluation overview (GET, no CSRF); kept in the URL."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Naam van de lerende"), validators=[Optional(), Length(max=100)])
+    school_year = SelectField(_l("Schooljaar"), coerce=int, validate_choice=False,
+                              validators=[Optional()])
+    school_id = SelectField(_l("School"), coerce=int, validate_choice=False,
+                            validators=[Optional()])
+    programme_id = SelectField(_l("Opleiding"), coerce=int, validate_choice=False,
+                               validators=[Optional()])
+    class_group = SelectField(_l("Klas"), validate_choice=False, validators=[Optional()])
+    state = StringField(validators=[Optional(), Length(max=20)])
+    trajectory = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    mentor = IntegerField(validators=[Optional(), NumberRange(min=1)])
+
+
+def _require_overview() -> None:
+    # The overview is the school's tool (coordinators); admins look across schools.
+    # Mentors, companies and sector users have other screens for their evaluations.
+    if not policy.can(current_user, "evaluations.overview"):
+        abort(403)
+
+
+def _is_admin() -> bool:
+    return current_user.role == Role.ADMIN
+
+
+def _int_or_none(value) -> int | None:
+    return value if isinstance(value, int) and value > 0 else None
+
+
+def _filter_form(today: date, *, with_choices: bool = True) -> OverviewFilterForm:
+    session = db.session
+    form = OverviewFilterForm(request.args)
+    current = school_year_of(today)
+    form.validate()
+    if "school_year" not in request.args or form.school_year.errors:
+        form.school_year.data = current
+    if not with_choices:
+        return form
+    form.school_year.choices = [(0, _("Alle schooljaren")),
+                                *((year, school_year_label(year))
+                                  for year in range(current + 1, current - 5, -1))]
+    form.programme_id.choices = [(0, _("Alle opleidingen")),
+                                 *overview.programme_choices(session, current_user)]
+    form.class_group.choices = [("", _("Alle klassen")),
+                                *((name, name) for name in class_groups(session, current_user))]
+    if _is_admin():
+        form.school_id.choices = [(0, _("Alle scholen")),
+                                  *overview.school_choices(session, current_user)]
+    return form
+
+
+def _filters(form: OverviewFilterForm) -> overview.OverviewFilters:
+    return overview.OverviewFilters(
+        school_year=_int_or_none(form.school_year.data),
+        school_id=_int_or_none(form.school_id.data) if _is_admin() else None,
+        programme_id=_int_or_none(form.programme_id.data),
+        class_group=(form.class_group.data or "")[:30],
+        trajectory_id=_int_or_none(form.trajectory.data),
+        mentor_id=_int_or_none(form.mentor.data),
+        state=form.state.data if form.state.data in overview.STATES else "",
+        q=(form.q.data or "")[:100],
+    )
+
+
+def _chips(filters: overview.OverviewFilters) -> list[tuple[str, str, str]]:
+    """(label, value, URL argument) of the filters set by a link rather than the form."""
+    session, chips = db.session, []
+    if filters.trajectory_id:
+        label = overview.trajectory_label(session, current_user, filters.trajectory_id)
+        if label is None:
+            # Asking for the evaluations of a trajectory one may not see: as if it did not exist.
+            abort(404)
+        chips.append((_("Traject"), label, "trajectory"))
+    if filters.mentor_id:
+        label = overview.mentor_label(session, current_user, filters.mentor_id)
+        if label is None:
+            abort(404)
+        chips.append((_("Mentor"), label, "mentor"))
+    return chips
+
+
+@bp.get("/evaluations/")
+@login_required
+def index():
+    """Evaluation moments of the school: late, waiting for review, coming, reviewed."""
+    _require_overview()
+    today = today_brussels()
+    form = _filter_form(today)
+    filters = _filters(form)
+    chips = _chips(filters)
+    result = overview.overview(db.session, current_user, filters, today=today,
+                               page=requested_page())
+    return render_template(
+        "evaluation_overview/index.html", form=form, filters=filters, result=result,
+        page=result.page, chips=chips, today=today, show_school=_is_admin(),
+        states=overview.STATES, state_labels=STATE_LABELS, status_label=status_label,
+        status_variants=STATUS_VARIANTS,
+    )
+
+
+# --- the CSV export -----------------------------------------------------------------------
+
+# Text a spreadsheet would run as a formula; "+32 9 123 45 67" is a phone number, not a formula.
+_FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![\d\s().\/-]*$))")
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return format_date(value)
+    text = str(value)
+    return f"'{text}" if _FORMULA.match(text) else text
+
+
+def _csv_lines(rows: Iterable[overview.OverviewRow]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    # The byte-order mark makes Excel read the file as UTF-8 (accents in names).
+    yield "\ufeff"
+    writer.writerow([
+        _("Lerende"), _("Klas"), _("Opleiding"), _("School"), _("Evaluatiemoment"),
+        _("Datum"), _("Status"), _("Dagen te laat"), _("Mentor"), _("Onderneming"),
+        _("Vestiging"), _("E-mail mentor"), _("Telefoon mentor"), _("Ingediend op"),
+        _("Nagekeken op"),
+    ])
+    for number, row in enumerate(rows, start=1):
+        writer.writerow(_cell(value) for value in (
+            row.learner_name, row.class_group, row.programme, row.school, row.title,
+            row.due_on, status_label(row.status), row.days_late or "", row.mentor_name,
+            row.company, row.site, row.mentor_email, row.mentor_phone, row.submitted_at,
+            row.reviewed_at,
+        ))
+        if number % overview.EXPORT_BATCH == 0:
+            yield flush()
+    yield flush()
+
+
+@bp.get("/evaluations/export.csv")
+@login_required
+def export():
+    """The filtered overview as CSV (`;`, UTF-8), every page at once, streamed."""
+    _require_overview()
+    today = today_brussels()
+    filters = _filters(_filter_form(today, with_choices=False))
+    _chips(filters)  # a trajectory or mentor the user may not see is a 404 here too
+    rows = overview.export_rows(db.session, current_user, filters, today=today)
+    filename = f"evaluaties-{today.isoformat()}.csv"
+    return Response(
+        stream_with_context(_csv_lines(rows)),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -18,21 +18,24 @@ competency of the programme.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from dualflow import audit, policy
-from dualflow.accounts.models import User
-from dualflow.catalog.models import Competency
-from dualflow.companies.models import Mentor
+from dualflow import audit, policy, tokens
+from dualflow.accounts.models import AccessToken, User
+from dualflow.catalog.models import Competency, Programme, School
+from dualflow.companies.models import Company, Mentor, Site
 from dualflow.errors import ConcurrentEdit, DomainError, NotAllowed
 from dualflow.evaluations.models import Evaluation, EvaluationMoment, EvaluationScore
+from dualflow.learners.models import Learner
 from dualflow.modelbase import CompetencyLocation, EvaluationStatus, Role, utcnow
 from dualflow.trajectories.models import Placement, Trajectory
 
@@ -46,6 +49,15 @@ FINAL_STATUSES = (S.SUBMITTED.value, S.REVIEWED.value)
 COMMENT_MAX = 2000
 GENERAL_COMMENT_MAX = 4000
 REASON_MAX = 2000
+
+# The scale's labels; the form shows the number and the label on each button.
+LEVEL_LABELS = {
+    1: _l("niet verworven"),
+    2: _l("in ontwikkeling"),
+    3: _l("verworven"),
+    4: _l("zelfstandig"),
+}
+NOT_ASSESSED_LABEL = _l("n.v.t.")
 
 STATUS_LABELS = {
     S.PLANNED.value: _l("gepland"),
@@ -86,6 +98,13 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], Any]] = {
 def status_label(status: str) -> str:
     """The Dutch (translatable) label of a status."""
     return str(STATUS_LABELS.get(status, status))
+
+
+def level_label(level: int | None) -> str:
+    """'3 · verworven', or 'n.v.t.' for a competency not assessed this time."""
+    if level is None:
+        return str(NOT_ASSESSED_LABEL)
+    return f"{level} · {LEVEL_LABELS.get(level, '')}"
 
 
 def _concurrent() -> ConcurrentEdit:
@@ -439,3 +458,229 @@ def latest_levels(session: Session, trajectory_id: int) -> dict[int, int | None]
         assessed = [level for _moment, level in entries if level is not None]
         latest[competency_id] = assessed[-1] if assessed else latest.get(competency_id)
     return latest
+
+
+# --- the evaluation page -------------------------------------------------------------------
+
+MENTOR, REVIEWER, READER = "mentor", "reviewer", "reader"
+EDITABLE_STATUSES = TRANSITIONS["save"][0]
+
+
+@dataclass
+class MomentContext:
+    """What the evaluation page shows around the form: who, what, where."""
+
+    moment: EvaluationMoment
+    trajectory: Trajectory
+    learner: Learner
+    programme: Programme
+    school: School
+    # The placement covering the moment's due date; None when no placement covers it.
+    placement: Placement | None
+    site: Site | None
+    company: Company | None
+    mentor: Mentor | None
+
+
+def moment_context(session: Session, moment: EvaluationMoment) -> MomentContext:
+    """The moment's trajectory, learner, programme, school and the workplace on its due date."""
+    trajectory, learner, programme, school = session.execute(
+        select(Trajectory, Learner, Programme, School)
+        .join(Learner, Learner.id == Trajectory.learner_id)
+        .join(Programme, Programme.id == Trajectory.programme_id)
+        .join(School, School.id == Trajectory.school_id)
+        .where(Trajectory.id == moment.trajectory_id)
+    ).one()
+    covering = session.execute(
+        select(Placement, Site, Company, Mentor)
+        .join(Site, Site.id == Placement.site_id)
+        .join(Company, Company.id == Site.company_id)
+        .join(Mentor, Mentor.id == Placement.mentor_id)
+        .where(Placement.trajectory_id == moment.trajectory_id,
+               Placement.starts_on <= moment.due_on, Placement.ends_on >= moment.due_on)
+        .order_by(Placement.starts_on.desc(), Placement.id.desc())
+        .limit(1)
+    ).one_or_none()
+    placement, site, company, mentor = covering if covering else (None, None, None, None)
+    return MomentContext(moment=moment, trajectory=trajectory, learner=learner,
+                         programme=programme, school=school, placement=placement, site=site,
+                         company=company, mentor=mentor)
+
+
+def viewer_role(session: Session, actor: User, context: MomentContext) -> str:
+    """MENTOR (guides the placement covering the moment), REVIEWER (the school) or READER.
+
+    Whether the user may see the moment at all is the policy's question, asked before.
+    """
+    if policy.can(actor, "evaluations.write") and mentor_of(session, context.moment, actor):
+        return MENTOR
+    if may_review(actor, context.trajectory):
+        return REVIEWER
+    return READER
+
+
+def previous_levels(session: Session, moment: EvaluationMoment
+                    ) -> dict[int, tuple[EvaluationMoment, int]]:
+    """Per competency, the last level assessed before this moment, with the moment it was at.
+
+    Only submitted and reviewed evaluations of earlier moments count; n.v.t. keeps the level
+    before it. One query.
+    """
+    previous: dict[int, tuple[EvaluationMoment, int]] = {}
+    for competency_id, entries in level_history(session, moment.trajectory_id).items():
+        for earlier, level in entries:
+            if (earlier.due_on, earlier.id) >= (moment.due_on, moment.id):
+                break
+            if level is not None:
+                previous[competency_id] = (earlier, level)
+    return previous
+
+
+# --- the learner's self-reflection link ----------------------------------------------------
+
+REFLECTION_PURPOSE = "self_reflection"
+REFLECTION_SUBJECT = "evaluation_moments"
+REFLECTION_LINK_DAYS = 14
+
+
+class ReflectionLinkRefused(DomainError):
+    """The link is unknown, used, expired, or its evaluation is no longer open for reflection.
+
+    `reason` is one of unknown, used, done, expired, reopened; `language` is the learner's,
+    when the link was found, so that the refusal can speak it.
+    """
+
+    def __init__(self, message: str, *, reason: str, language: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.language = language
+
+
+@dataclass
+class ReflectionLink:
+    """An open self-reflection link and what the learner gets to see."""
+
+    token: AccessToken
+    context: MomentContext
+    evaluation: Evaluation
+    competencies: list[Competency]
+    scores: dict[int, EvaluationScore]
+
+
+def latest_reflection_link(session: Session, moment: EvaluationMoment) -> AccessToken | None:
+    """The latest self-reflection link sent for the moment, used or not."""
+    return session.execute(
+        select(AccessToken)
+        .where(AccessToken.purpose == REFLECTION_PURPOSE,
+               AccessToken.subject_type == REFLECTION_SUBJECT,
+               AccessToken.subject_id == moment.id)
+        .order_by(AccessToken.created_at.desc(), AccessToken.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def issue_reflection_link(session: Session, *, actor: User, moment: EvaluationMoment,
+                          now: datetime | None = None) -> tuple[str, Learner]:
+    """A new single-use link for the learner's self-reflection; earlier unused ones stop working.
+
+    Only the school, on a submitted or reviewed evaluation without a reflection yet, and only
+    when the learner's e-mail address is known. Returns the raw token and the learner.
+    """
+    _require_reviewer(session, moment, actor)
+    _lock(session, moment, "reflect")
+    evaluation = _stored(session, moment)
+    if evaluation.self_reflection:
+        raise DomainError(_("De lerende heeft de zelfreflectie bij deze evaluatie al ingevuld."))
+    learner = session.execute(
+        select(Learner).join(Trajectory, Trajectory.learner_id == Learner.id)
+        .where(Trajectory.id == moment.trajectory_id)
+    ).scalar_one()
+    if not learner.email or learner.anonymised_at is not None:
+        raise DomainError(
+            _("Van %(name)s is geen e-mailadres bekend. Vul het aan bij de gegevens van de "
+              "lerende en verstuur de link dan.",
+              name=f"{learner.first_name} {learner.last_name}"))
+    now = now or utcnow()
+    # Learners have no account, so tokens.issue cannot retire the earlier links by user.
+    session.execute(
+        update(AccessToken)
+        .where(AccessToken.purpose == REFLECTION_PURPOSE,
+               AccessToken.subject_type == REFLECTION_SUBJECT,
+               AccessToken.subject_id == moment.id,
+               AccessToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    raw = tokens.issue(session, purpose=REFLECTION_PURPOSE,
+                       lifetime=timedelta(days=REFLECTION_LINK_DAYS),
+                       subject_type=REFLECTION_SUBJECT, subject_id=moment.id, now=now)
+    audit.record(session, actor=actor, action="evaluation.reflection_link_sent",
+                 entity=evaluation, changes={"moment_id": moment.id, "to": "learner"})
+    return raw, learner
+
+
+_REFUSALS = {
+    "unknown": _l("Deze link bestaat niet. Kijk na of je de volledige link uit de e-mail "
+                  "gebruikte."),
+    "used": _l("Deze link is al gebruikt of vervangen door een nieuwere link."),
+    "done": _l("Je zelfreflectie bij deze evaluatie is al bewaard. Bedankt!"),
+    "expired": _l("Deze link is verlopen."),
+    "reopened": _l("De mentor past deze evaluatie nog aan. Je krijgt een nieuwe link "
+                   "wanneer ze klaar is."),
+}
+
+
+def refusal_message(reason: str) -> str:
+    """Why a self-reflection link cannot be used, in the current language."""
+    return str(_REFUSALS[reason])
+
+
+def _refused_link(reason: str, language: str | None = None) -> ReflectionLinkRefused:
+    return ReflectionLinkRefused(refusal_message(reason), reason=reason, language=language)
+
+
+def open_reflection_link(session: Session, *, raw: str,
+                         now: datetime | None = None) -> ReflectionLink:
+    """The evaluation behind a self-reflection link, without using the link.
+
+    Raises ReflectionLinkRefused, with the reason, when the link cannot be used.
+    """
+    now = now or utcnow()
+    token = session.execute(
+        select(AccessToken).where(AccessToken.token_hash == tokens.hash_token(raw or ""),
+                                  AccessToken.purpose == REFLECTION_PURPOSE)
+    ).scalar_one_or_none()
+    moment = (session.get(EvaluationMoment, token.subject_id)
+              if token and token.subject_type == REFLECTION_SUBJECT and token.subject_id
+              else None)
+    if token is None or moment is None:
+        raise _refused_link("unknown")
+    context = moment_context(session, moment)
+    language = context.learner.language
+    evaluation = evaluation_of(session, moment)
+    if token.used_at is not None:
+        done = evaluation is not None and bool(evaluation.self_reflection)
+        raise _refused_link("done" if done else "used", language)
+    if token.expires_at <= now:
+        raise _refused_link("expired", language)
+    if evaluation is None or moment.status not in FINAL_STATUSES:
+        raise _refused_link("reopened", language)
+    if evaluation.self_reflection:
+        raise _refused_link("done", language)
+    return ReflectionLink(token=token, context=context, evaluation=evaluation,
+                          competencies=workplace_competencies(session, moment),
+                          scores=scores_of(session, evaluation))
+
+
+def reflect_with_link(session: Session, *, raw: str, text: str,
+                      now: datetime | None = None) -> Evaluation:
+    """Store the learner's self-reflection and use the link up (only when the text is valid)."""
+    link = open_reflection_link(session, raw=raw, now=now)
+    body = (text or "").strip()
+    if not body:
+        raise DomainError(_("Schrijf je zelfreflectie."), field="text")
+    _check_length(body, GENERAL_COMMENT_MAX, "text")
+    # A conditional update: of two simultaneous posts, only one gets the token.
+    if tokens.consume(session, raw=raw, purpose=REFLECTION_PURPOSE, now=now) is None:
+        raise _refused_link("used", link.context.learner.language)
+    return add_self_reflection(session, moment=link.context.moment, text=body)

@@ -14,6 +14,7 @@ from dualflow.agreements.services import agreements_for_trajectory
 from dualflow.catalog.models import Programme, School, Sector
 from dualflow.companies.views import add_error
 from dualflow.errors import DomainError
+from dualflow.evaluations import services as evaluation_services
 from dualflow.evaluations.models import EvaluationMoment
 from dualflow.extensions import db
 from dualflow.i18n import format_date, school_year_label, today_brussels
@@ -198,6 +199,8 @@ def _detail(trajectory: Trajectory, *, status: int = 200, moment_form=None, end_
         end_form=end_form, placement_error=placement_error, error=error,
         last_day=services.last_day(trajectory),
         agreements=agreements_for_trajectory(session, current_user, trajectory.id),
+        # The moments list speaks of an evaluation's status as the evaluation page does.
+        evaluation_status_labels=evaluation_services.STATUS_LABELS,
         **services.template_helpers(),
     ), status
 

@@ -19,9 +19,16 @@ from dualflow.extensions import db
 
 PAGES = {
     "admin@dualflow.demo": ["/", "/admin/users", "/admin/programmes", "/admin/audit",
-                            "/companies", "/register"],
+                            "/companies", "/register", "/evaluations/",
+                            "/evaluations/?state=submitted&school_year=0"],
     "coordinator@dualflow.demo": ["/", "/learners", "/learners?q=peeters", "/trajectories",
-                                  "/register", "/register?postcode=9", "/companies"],
+                                  "/register", "/register?postcode=9", "/companies",
+                                  "/evaluations/", "/evaluations/?state=overdue"],
+    # A school of the generated population (the demo school is small).
+    "coordinator.900001@scale.dualflow.demo": [
+        "/", "/evaluations/", "/evaluations/?state=overdue", "/evaluations/?school_year=0",
+        "/evaluations/?school_year=0&state=reviewed&page=20", "/evaluations/?q=pe",
+    ],
     "sector@dualflow.demo": ["/", "/recognitions/inbox", "/register"],
     "company@dualflow.demo": ["/", "/recognitions"],
     "mentor@dualflow.demo": ["/"],
