@@ -38,6 +38,7 @@ MENUS: dict[Role, list[MenuItem]] = {
         MenuItem(_l("Auditlog"), "admin.audit", "admin.audit"),
     ],
     Role.COORDINATOR: [_DASHBOARD, _LEARNERS, _TRAJECTORIES, _EVALUATIONS,
+                       MenuItem(_l("Voortgangsrapporten"), "reports.batch_index", "reports.batch"),
                        MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),
                        _COMPANIES, _REGISTER],
     Role.COMPANY: [

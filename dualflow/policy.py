@@ -21,6 +21,7 @@ from dualflow.evaluations.models import EvaluationMoment
 from dualflow.learners.models import Learner
 from dualflow.modelbase import RecognitionStatus, Role
 from dualflow.recognitions.models import Recognition
+from dualflow.reports.models import ReportBatch
 from dualflow.trajectories.models import Placement, Trajectory
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
@@ -175,6 +176,8 @@ _SCOPES: dict[type[SQLModel], Callable[[User], Any]] = {
     Programme: _everyone,
     Competency: _everyone,
     AuditEvent: _nobody,
+    ReportBatch: lambda user: (ReportBatch.school_id == user.school_id
+                               if user.role == Role.COORDINATOR else false()),
 }
 
 
@@ -225,6 +228,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "evaluations.write": frozenset({Role.MENTOR}),
     "evaluations.review": frozenset({Role.COORDINATOR}),
     "evaluations.overview": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "reports.batches": frozenset({Role.COORDINATOR}),
 }
 
 # Roles an inviter may hand out: admins any, coordinators the company side.

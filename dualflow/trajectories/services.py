@@ -86,13 +86,6 @@ AGREEMENT_STATUS_LABELS = {
     AgreementStatus.SIGNED.value: _l("ondertekend"),
     AgreementStatus.TERMINATED.value: _l("beëindigd"),
 }
-MOMENT_STATUS_LABELS = {
-    EvaluationStatus.PLANNED.value: _l("gepland"),
-    EvaluationStatus.DRAFT.value: _l("in opmaak"),
-    EvaluationStatus.SUBMITTED.value: _l("ingediend"),
-    EvaluationStatus.REVIEWED.value: _l("besproken"),
-}
-
 
 # --- the school year ------------------------------------------------------------------------
 
@@ -124,7 +117,6 @@ def template_helpers() -> dict[str, Any]:
         "learning_form_labels": LEARNING_FORM_LABELS,
         "location_labels": LOCATION_LABELS,
         "agreement_status_labels": AGREEMENT_STATUS_LABELS,
-        "moment_status_labels": MOMENT_STATUS_LABELS,
         "near_days": DEADLINE_NEAR_DAYS,
     }
 
