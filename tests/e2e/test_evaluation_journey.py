@@ -2,13 +2,15 @@
 
 The mentor asks for a sign-in link, opens it from the mail, taps the overdue learner on the home
 page, picks levels with the big buttons, saves a draft and submits; the coordinator then opens
-the evaluation from the trajectory page and marks it reviewed with a comment.
+the evaluation from the trajectory page, marks it reviewed with a comment and downloads the
+progress report, which carries the levels and the review.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import io
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from dualflow.companies.models import Mentor
@@ -155,3 +158,15 @@ def test_the_mentor_logs_an_evaluation_on_a_phone_and_the_school_reviews_it(
     expect(page.locator(FLASH)).to_contain_text("nagekeken en afgesloten")
     expect(page.locator("main")).to_contain_text("Nagekeken door de school")
     expect(page.locator("main")).to_contain_text("Besproken met Lien op school.")
+
+    # The progress report, from the button on the trajectory page.
+    page.goto(f"{url}/trajectories/{journey.trajectory_id}")
+    report_link = page.get_by_role("link", name="Voortgangsrapport (PDF)")
+    response = page.request.get(url + report_link.get_attribute("href"))
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
+    text = " ".join(text.split())
+    assert learner_name in text
+    assert "Besproken met Lien op school." in text
+    assert "Goede start op de werf." in text
