@@ -120,6 +120,9 @@ def _register_blueprints(app: Flask) -> None:
     from dualflow.notifications.views import bp as notifications_bp
 
     app.register_blueprint(notifications_bp)
+    from dualflow.indicators.views import bp as indicators_bp
+
+    app.register_blueprint(indicators_bp)
 
     @app.get("/healthz")
     def healthz():

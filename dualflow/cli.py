@@ -64,14 +64,12 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("scheduler")
     def scheduler() -> None:
-        """Run the scheduler process (exactly one per installation)."""
-        from dualflow.scheduler import build_scheduler
+        """Run the scheduler process (exactly one per installation; SIGTERM stops it cleanly)."""
+        from dualflow.scheduler import run_scheduler
 
-        click.echo("dualflow scheduler running; Ctrl-C stops it.")
-        try:
-            build_scheduler(current_app._get_current_object()).start()
-        except (KeyboardInterrupt, SystemExit):
-            click.echo("Scheduler stopped.")
+        click.echo("dualflow scheduler running; Ctrl-C or SIGTERM stops it.")
+        run_scheduler(current_app._get_current_object())
+        click.echo("Scheduler stopped.")
 
     @app.cli.command("create-admin")
     @click.option("--email", prompt=True)

@@ -8,6 +8,26 @@ from decimal import Decimal
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# When the scheduler chases deadlines (dualflow.notifications.rules). A school overrides the
+# evaluation and agreement entries in `School.reminder_offsets`, a sector the recognition and
+# mentor-training entries in `Sector.reminder_offsets`; a key left out keeps this default.
+DEFAULT_REMINDER_OFFSETS: dict[str, object] = {
+    # Days before an evaluation's due date on which its mentor is reminded.
+    "evaluation_reminder_days": [7, 1],
+    # Days past the due date after which the coordinator, then the school's escalation
+    # contact, is told that the evaluation is still missing.
+    "evaluation_overdue_days": 3,
+    "evaluation_escalation_days": 14,
+    # Parties who have not signed are reminded every this many days.
+    "signature_reminder_every_days": 3,
+    # Training days without a signed agreement after which the coordinator is warned.
+    "agreement_warning_training_days": [15, 20],
+    # Days before a recognition's `valid_until` on which company, sector and schools are told.
+    "recognition_expiry_days": [90, 30],
+    # Days before the mentor-training deadline on which mentor and company are told (0: that day).
+    "mentor_training_days": [30, 0],
+}
 INSTANCE_DIR = Path(os.environ.get("DUALFLOW_INSTANCE_PATH", PROJECT_ROOT / "instance"))
 
 
@@ -93,6 +113,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "AGREEMENT_DEADLINE_TRAINING_DAYS": int(
             _env("AGREEMENT_DEADLINE_TRAINING_DAYS", "20") or 20
         ),
+        "REMINDER_OFFSETS": dict(DEFAULT_REMINDER_OFFSETS),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

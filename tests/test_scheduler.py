@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
@@ -101,3 +104,142 @@ def test_scheduler_has_the_heartbeat_with_safe_job_settings(app, session):
         scheduler.shutdown(wait=False)
         thread.join(timeout=5)
     assert not thread.is_alive()
+
+
+# --- the deadline scheduler (issue 6) -----------------------------------------------------------
+
+def test_the_scheduler_knows_every_feature_job(app):
+    from apscheduler.triggers.cron import CronTrigger
+
+    from dualflow.scheduler import JOBS
+
+    assert set(JOBS) == {"heartbeat", "deadlines", "deliver_pending", "send_digests",
+                         "report_batches"}
+    brussels = ZoneInfo("Europe/Brussels")
+    monday = datetime(2026, 11, 23, 12, 0, tzinfo=brussels)
+    daily = {name: JOBS[name][1] for name in ("deadlines", "send_digests")}
+    for name, trigger in daily.items():
+        assert isinstance(trigger, CronTrigger), name
+    assert daily["deadlines"].get_next_fire_time(None, monday) == datetime(
+        2026, 11, 24, 6, 30, tzinfo=brussels)
+    assert daily["send_digests"].get_next_fire_time(None, monday) == datetime(
+        2026, 11, 24, 7, 0, tzinfo=brussels)
+    intervals = {name: JOBS[name][1].interval.total_seconds()
+                 for name in ("heartbeat", "deliver_pending", "report_batches")}
+    assert intervals == {"heartbeat": 60, "deliver_pending": 60, "report_batches": 5}
+
+
+def test_a_daily_job_catches_up_at_start_only_once_its_time_has_passed():
+    from dualflow.scheduler import JOBS, missed_today
+
+    brussels = ZoneInfo("Europe/Brussels")
+    trigger = JOBS["deadlines"][1]
+    assert not missed_today(trigger, datetime(2026, 11, 24, 3, 0, tzinfo=brussels))
+    assert missed_today(trigger, datetime(2026, 11, 24, 6, 31, tzinfo=brussels))
+    assert missed_today(JOBS["heartbeat"][1], datetime(2026, 11, 24, 0, 1, tzinfo=brussels))
+
+
+def test_a_job_of_a_missing_feature_fails_with_its_name(app, caplog):
+    from dualflow.scheduler import MissingJob, by_name, in_app_context
+
+    job = by_name("dualflow.no_such_feature", "run_it")
+    with pytest.raises(MissingJob, match=r"dualflow\.no_such_feature\.run_it"), app.app_context():
+        job()
+    # In the scheduler the failure is logged and the process goes on.
+    with caplog.at_level(logging.INFO, logger="dualflow.scheduler"):
+        in_app_context(app, "ghost", job)()
+    assert "job ghost raised" in caplog.text
+    assert "dualflow.no_such_feature.run_it is not available" in caplog.text
+
+
+def test_each_job_run_logs_one_line_with_its_counts(app, session, caplog):
+    from dualflow.scheduler import in_app_context
+
+    def body(job_session, at):
+        return {"evaluation.reminder": 2, "mentor.training": 1}
+
+    with caplog.at_level(logging.DEBUG, logger="dualflow.scheduler"):
+        in_app_context(app, "counted", lambda: run_once("counted", "p1", body))()
+        in_app_context(app, "counted", lambda: run_once("counted", "p1", body))()
+    lines = [r for r in caplog.records if r.name == "dualflow.scheduler"]
+    assert len(lines) == 2
+    assert lines[0].levelno == logging.INFO
+    assert "job counted succeeded for p1: evaluation.reminder=2, mentor.training=1" in (
+        lines[0].getMessage())
+    # The second one found the period done: only a debug line.
+    assert lines[1].levelno == logging.DEBUG and "skipped" in lines[1].getMessage()
+
+
+def test_a_stalled_run_is_taken_over_once_and_only_when_stale(session):
+    from dualflow.jobs import STALE_AFTER
+
+    now = datetime(2026, 11, 24, 6, 30, tzinfo=UTC)
+    session.add(JobRun(job="test-stalled", period="p", status="running",
+                       started_at=now - STALE_AFTER + timedelta(minutes=1)))
+    session.commit()
+    calls = []
+
+    def body(job_session, at):
+        calls.append(at)
+        return {"done": 1}
+
+    assert run_once("test-stalled", "p", body, now=now) is None
+    later = now + timedelta(minutes=2)
+    taken = run_once("test-stalled", "p", body, now=later)
+    assert taken.status == "succeeded" and taken.started_at == later
+    assert run_once("test-stalled", "p", body, now=later + STALE_AFTER * 2) is None
+    assert calls == [later]
+    assert len(_runs(session, "test-stalled")) == 1
+
+
+def test_of_two_retries_of_a_failed_run_only_one_runs(session):
+    from dualflow.jobs import take_over
+
+    now = datetime(2026, 11, 24, 6, 30, tzinfo=UTC)
+    failed = JobRun(job="test-retry", period="p", status="failed", started_at=now, error="boom")
+    session.add(failed)
+    session.commit()
+    # Two processes read the failed row; both try to restart it from what they saw.
+    seen = JobRun(id=failed.id, job=failed.job, period=failed.period, status="failed",
+                  started_at=now)
+    assert take_over(session, seen, now + timedelta(seconds=1)) is True
+    assert take_over(session, seen, now + timedelta(seconds=2)) is False
+    run = _runs(session, "test-retry")[0]
+    assert run.status == "running" and run.started_at == now + timedelta(seconds=1)
+
+
+def test_the_scheduler_process_stops_cleanly_on_sigterm(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    env = {**os.environ, "DUALFLOW_INSTANCE_PATH": str(tmp_path), "DUALFLOW_DATABASE_URL": "",
+           "PYTHONUNBUFFERED": "1"}
+    subprocess.run([*flask, "db", "upgrade"], cwd=root, env=env, check=True,  # noqa: S603
+                   capture_output=True)
+    process = subprocess.Popen([*flask, "scheduler"], cwd=root, env=env,  # noqa: S603
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            output.append(line)
+            if "job deadlines" in line:
+                break
+        assert any("job deadlines" in line for line in output), "".join(output)
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    output.append(rest)
+    text = "".join(output)
+    assert process.returncode == 0, text
+    assert "SIGTERM received" in text and "Scheduler stopped." in text
+    assert "job heartbeat succeeded" in text

@@ -59,6 +59,7 @@ class Mentor(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("experience_years >= 0", name="experience_years"),
         Index("ix_mentors_company_last_name", "company_id", "last_name"),
+        Index("ix_mentors_training_due", "training_completed_on", "appointed_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -25,6 +25,9 @@ class Trajectory(SQLModel, table=True):
         ),
         Index("ix_trajectories_school_year_status", "school_id", "school_year", "status"),
         Index("ix_trajectories_programme_year", "programme_id", "school_year"),
+        # The daily deadline rules look for active trajectories by start or agreement clock.
+        Index("ix_trajectories_status_starts_on", "status", "starts_on"),
+        Index("ix_trajectories_status_clock", "status", "agreement_clock_starts_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
