@@ -1279,6 +1279,7 @@ def _demo_evaluations(session: Session, loader: _Loader, plans: list[dict[str, A
                 due_on=due, status=status, created_at=_at(trajectory.starts_on),
             )
             planned.append((moment, plan, index, status))
+    _demo_visits(loader, moment_index, plans, today)
     session.flush()
     evaluation_index = loader.index(Evaluation, ["moment_id"], Evaluation.moment_id.in_(
         [m.id for m, *_ in planned]))
@@ -1317,6 +1318,37 @@ def _demo_evaluations(session: Session, loader: _Loader, plans: list[dict[str, A
             loader.ensure(score_index, EvaluationScore,
                           {"evaluation_id": evaluation.id, "competency_id": competency.id},
                           level=None if (plan["rotation"] + m) % 11 == 0 else max(1, level))
+
+
+def _demo_visits(loader: _Loader, moment_index: dict[tuple, Any], plans: list[dict[str, Any]],
+                 today: date) -> None:
+    """Workplace visits dated from the day the demo is loaded, so that reminders fall due.
+
+    The demo mentor gets one due in 7 days and one tomorrow; the Gent coordinator one that is
+    4 days overdue. Dates are set when first loaded and kept by later loads.
+    """
+    year = school_year_of(today)
+
+    def covered(plan: dict[str, Any], due: date) -> bool:
+        placement = plan.get("placement")
+        trajectory = plan["trajectory"]
+        return (plan["year"] == year and placement is not None
+                and trajectory.status == "active"
+                and placement.starts_on <= due <= placement.ends_on)
+
+    wanted = [(lambda p: bool(p.get("demo_mentor")), 7), (lambda p: bool(p.get("demo_mentor")), 1),
+              (lambda p: p["school"] == "gent" and not p.get("demo_mentor"), -4)]
+    used: set[int] = set()
+    for belongs, offset in wanted:
+        due = today + timedelta(days=offset)
+        plan = next((p for p in plans if belongs(p) and covered(p, due)
+                     and p["trajectory"].id not in used), None)
+        if plan is None:
+            continue
+        used.add(plan["trajectory"].id)
+        loader.ensure(moment_index, EvaluationMoment,
+                      {"trajectory_id": plan["trajectory"].id, "title": "Werkplekbezoek"},
+                      due_on=due, status="planned", created_at=_at(today - timedelta(days=30)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -234,6 +234,19 @@ def test_something_to_show_on_every_screen(demo):
         assert overdue > 0
 
 
+def test_the_first_daily_run_on_the_demo_brings_reminders_to_the_demo_log_ins(demo):
+    from dualflow.notifications.deadlines import run_daily_deadlines
+    from dualflow.notifications.models import Notification
+
+    assert run_daily_deadlines().status == "succeeded"
+    demo.expire_all()
+    kinds = demo.execute(
+        select(User.email, Notification.kind).join(User, User.id == Notification.user_id)
+    ).all()
+    assert kinds.count(("mentor@dualflow.demo", "evaluation.reminder")) == 2
+    assert ("coordinator@dualflow.demo", "evaluation.overdue") in kinds
+
+
 # --- scale ----------------------------------------------------------------------------------
 
 def test_load_scale_adds_learners_with_trajectories_and_is_idempotent(demo):
