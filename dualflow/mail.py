@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import time
 import uuid
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from types import TracebackType
 
 from flask import current_app
+
+# Many servers refuse more messages than this on one connection; a fresh one is opened first.
+MESSAGES_PER_CONNECTION = 100
+# A connection idle for longer than this may have been dropped by the server: check it (NOOP)
+# before the next message instead of finding out half-way through sending it.
+IDLE_CHECK_SECONDS = 30
 
 
 def build_message(*, to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
@@ -27,21 +35,100 @@ def build_message(*, to: str, subject: str, text: str, html: str | None = None) 
     return message
 
 
-def send(message: EmailMessage) -> None:
-    """Deliver over SMTP when DUALFLOW_SMTP_HOST is set, else write an .eml file to the outbox."""
-    config = current_app.config
-    if config.get("SMTP_HOST"):
-        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
-            if config.get("SMTP_STARTTLS") and smtp.has_extn("starttls"):
+def _connect(config) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30)
+    try:
+        if config.get("SMTP_STARTTLS"):
+            smtp.ehlo()
+            if smtp.has_extn("starttls"):
                 smtp.starttls(context=ssl.create_default_context())
-            if config.get("SMTP_USERNAME"):
-                smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
-            smtp.send_message(message)
-        return
+        if config.get("SMTP_USERNAME"):
+            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _write_to_outbox(config, message: EmailMessage) -> None:
     outbox = Path(config["OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
     name = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
     (outbox / name).write_bytes(bytes(message))
+
+
+class Mailer:
+    """Sends several messages over one SMTP connection, opened on first use; use with `with`.
+
+    A failed send raises and is never retried here: whether the server kept a message it
+    failed to confirm is unknown, so the caller decides (see notifications/delivery.py).
+    """
+
+    def __init__(self) -> None:
+        self.config = current_app.config
+        self._smtp: smtplib.SMTP | None = None
+        self._sent_on_connection = 0
+        self._last_used = 0.0
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is not None and self._sent_on_connection >= MESSAGES_PER_CONNECTION:
+            self.close()
+        if self._smtp is not None and time.monotonic() - self._last_used > IDLE_CHECK_SECONDS:
+            try:
+                self._smtp.noop()
+            except (smtplib.SMTPException, OSError):
+                self._smtp.close()
+                self._smtp = None
+        if self._smtp is None:
+            self._smtp = _connect(self.config)
+            self._sent_on_connection = 0
+        return self._smtp
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver one message over SMTP when DUALFLOW_SMTP_HOST is set, else into the outbox."""
+        if not self.config.get("SMTP_HOST"):
+            _write_to_outbox(self.config, message)
+            return
+        smtp = self._connection()
+        try:
+            smtp.send_message(message)
+        except (smtplib.SMTPServerDisconnected, OSError):
+            # The connection is unusable; the next message gets a new one.
+            self._smtp = None
+            smtp.close()
+            raise
+        except smtplib.SMTPRecipientsRefused:
+            # The connection itself is fine: smtplib reset the transaction already.
+            raise
+        except smtplib.SMTPException:
+            # After a refused MAIL or DATA the transaction may be half open: start afresh.
+            self.close()
+            raise
+        self._sent_on_connection += 1
+        self._last_used = time.monotonic()
+
+    def close(self) -> None:
+        """Say goodbye to the server (when connected)."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+
+def send(message: EmailMessage) -> None:
+    """Deliver over SMTP when DUALFLOW_SMTP_HOST is set, else write an .eml file to the outbox."""
+    with Mailer() as mailer:
+        mailer.send(message)
 
 
 def send_mail(*, to: str, subject: str, text: str, html: str | None = None) -> None:

@@ -1,17 +1,21 @@
-"""The filtered list queries behind the user list and the audit log, scoped through policy."""
+"""The list queries behind the user list, the audit log and the job view, scoped by policy."""
 
 from __future__ import annotations
 
+import time as clock
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
-from dualflow import policy
+from dualflow import audit, policy
 from dualflow.accounts.models import User
 from dualflow.audit import AuditEvent
 from dualflow.catalog.models import School, Sector
 from dualflow.companies.models import Company
 from dualflow.i18n import BRUSSELS
+from dualflow.notifications.models import JobRun
 
 
 def user_list(viewer: User, *, q: str | None = None, role: str | None = None,
@@ -76,3 +80,134 @@ def audit_list(viewer: User, *, actor: str | None = None, action: str | None = N
         day_after = min(date_to, _LATEST) + timedelta(days=1)
         statement = statement.where(AuditEvent.at < _day_start_utc(day_after))
     return statement
+
+
+# --- scheduled jobs ------------------------------------------------------------------------
+
+# How far back the job overview counts runs and failures.
+JOB_STATS_DAYS = 7
+# An interval job that runs at least this often needs no "run now": it is about to run anyway,
+# and such jobs (report batches) may hold a request for minutes.
+CONTINUOUS_BELOW = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    """One scheduled job in the admin overview."""
+
+    name: str
+    trigger: Any
+    last: JobRun | None
+    last_failure: JobRun | None
+    runs: int
+    failures: int
+
+    @property
+    def runnable_now(self) -> bool:
+        """Whether "run now" is offered for this job."""
+        return offers_run_now(self.trigger)
+
+    @property
+    def is_daily(self) -> bool:
+        """A job on a clock time (cron), as opposed to one every few minutes."""
+        return getattr(self.trigger, "interval", None) is None
+
+
+def offers_run_now(trigger: Any) -> bool:
+    """Not for jobs that run every few seconds by themselves; every other job may be run now."""
+    interval = getattr(trigger, "interval", None)
+    return not (isinstance(interval, timedelta) and interval < CONTINUOUS_BELOW)
+
+
+def job_registry() -> dict[str, tuple]:
+    """The scheduler's jobs: name -> (function, trigger, run at start-up)."""
+    from dualflow.scheduler import JOBS
+
+    return JOBS
+
+
+def _latest_ids(names: list[str], *conditions):
+    """Per job, the id of its latest run meeting `conditions` (an index lookup each)."""
+    return [
+        select(JobRun.id).where(JobRun.job == name, *conditions)
+        .order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(1).scalar_subquery()
+        for name in names
+    ]
+
+
+def job_summaries(session, *, now: datetime) -> list[JobSummary]:
+    """Every registered job with its last run, last failure and recent counts (3 queries)."""
+    registry = job_registry()
+    names = list(registry)
+    since = now - timedelta(days=JOB_STATS_DAYS)
+    latest = {run.job: run for run in session.execute(
+        select(JobRun).where(JobRun.id.in_(_latest_ids(names)))).scalars()}
+    failed = {run.job: run for run in session.execute(
+        select(JobRun).where(JobRun.id.in_(_latest_ids(
+            names, JobRun.status == "failed", JobRun.started_at >= since)))).scalars()}
+    counts: dict[tuple[str, str], int] = {
+        (job, status): number for job, status, number in session.execute(
+            select(JobRun.job, JobRun.status, func.count())
+            .where(JobRun.job.in_(names), JobRun.started_at >= since)
+            .group_by(JobRun.job, JobRun.status)
+        ).all()
+    }
+    return [
+        JobSummary(
+            name=name, trigger=registry[name][1], last=latest.get(name),
+            last_failure=failed.get(name),
+            runs=sum(number for (job, _status), number in counts.items() if job == name),
+            failures=counts.get((name, "failed"), 0),
+        )
+        for name in names
+    ]
+
+
+def job_history(job: str, *, failed_only: bool = False):
+    """The runs of one job, newest first (the (job, started_at) index serves it)."""
+    statement = select(JobRun).where(JobRun.job == job)
+    if failed_only:
+        statement = statement.where(JobRun.status == "failed")
+    return statement.order_by(JobRun.started_at.desc(), JobRun.id.desc())
+
+
+@dataclass(frozen=True)
+class RunNowResult:
+    """What a "run now" did, for the message shown to the admin."""
+
+    job: str
+    run: JobRun | None
+    result: Any
+    error: str
+    seconds: float
+
+
+def run_job_now(session, *, actor: User, job: str) -> RunNowResult:
+    """Run a registered job in this request and audit it.
+
+    Safe beside the scheduler: every job claims its period (or its rows) in the database, so
+    this never repeats what the scheduler did or is doing; for a daily job that already ran,
+    it does nothing, and a failed period is retried.
+    """
+    function = job_registry()[job][0]
+    # The job works in its own sessions and commits there. Ending this request's read
+    # transaction first matters on SQLite: a reader whose snapshot predates another
+    # connection's commit may not write afterwards (the audit row below).
+    session.rollback()
+    started = clock.perf_counter()
+    result, error = None, ""
+    try:
+        result = function()
+    except Exception as failure:  # the admin sees the message; the scheduler log the trace
+        error = f"{type(failure).__name__}: {failure}"[:4000]
+    seconds = clock.perf_counter() - started
+    run = result if isinstance(result, JobRun) else None
+    if run is not None and run.status == "failed":
+        error = run.error
+    changes = {"job": job, "seconds": round(seconds, 3),
+               "outcome": "failed" if error else ("ran" if result is not None else "nothing")}
+    if run is not None:
+        changes.update(period=run.period, counts=run.counts)
+    audit.record(session, actor=actor, action="job.run_now", entity_type="job_runs",
+                 entity_id=run.id if run is not None else None, changes=changes)
+    return RunNowResult(job=job, run=run, result=result, error=error, seconds=seconds)

@@ -1,14 +1,16 @@
-"""Administration screens: users, schools and their holidays, sectors, programmes, audit log."""
+"""Administration screens: users, schools, sectors, programmes, audit log, scheduled jobs."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -43,9 +45,10 @@ from dualflow.catalog.forms import (
 from dualflow.catalog.models import Competency, Programme, School, SchoolHoliday, Sector
 from dualflow.companies.models import Company
 from dualflow.errors import DomainError
-from dualflow.extensions import db
+from dualflow.extensions import db, limiter
 from dualflow.i18n import format_date, format_datetime
-from dualflow.modelbase import Role
+from dualflow.jobs import STALE_AFTER
+from dualflow.modelbase import Role, utcnow
 from dualflow.navigation import ROLE_LABELS
 from dualflow.pagination import paginate
 
@@ -603,3 +606,112 @@ def audit():
     statement = queries.audit_list(current_user, **valid_filters(filters))
     page = paginate(db.session, statement)
     return render_template("admin/audit.html", page=page, filters=filters)
+
+
+# ---------------------------------------------------------------------------------------------
+# scheduled jobs
+
+JOB_LABELS = {
+    "heartbeat": _l("Hartslag van de planner"),
+    "deadlines": _l("Termijnen en herinneringen"),
+    "deliver_pending": _l("E-mails over meldingen versturen"),
+    "send_digests": _l("Dagelijkse overzichtsmails"),
+    "report_batches": _l("Voortgangsrapporten in bulk"),
+}
+JOB_STATUS_LABELS = {
+    "running": _l("bezig"),
+    "succeeded": _l("gelukt"),
+    "failed": _l("mislukt"),
+    "stalled": _l("onderbroken"),
+}
+
+
+def _schedule_label(trigger) -> str:
+    """'every minute', 'every 5 seconds', 'daily at 06:30' for the triggers the scheduler uses."""
+    interval = getattr(trigger, "interval", None)
+    if interval is not None:
+        seconds = int(interval.total_seconds())
+        if seconds % 60 == 0:
+            return ngettext("elke minuut", "elke %(num)d minuten", seconds // 60)
+        return ngettext("elke seconde", "elke %(num)d seconden", seconds)
+    fields = {field.name: str(field) for field in getattr(trigger, "fields", [])}
+    if fields.get("hour", "*").isdigit() and fields.get("minute", "*").isdigit():
+        return _("dagelijks om %(time)s",
+                 time=f"{int(fields['hour']):02d}:{int(fields['minute']):02d}")
+    return str(trigger)
+
+
+def _run_status(run) -> str:
+    """The run's status, with a 'running' run that outlived the take-over limit as stalled."""
+    if run.status == "running" and utcnow() - _aware(run.started_at) > STALE_AFTER:
+        return "stalled"
+    return run.status
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _duration(run) -> str:
+    """How long a finished run took, e.g. '0,42 s' or '3 min 5 s'."""
+    if run is None or run.finished_at is None:
+        return "—"
+    seconds = max(0.0, (_aware(run.finished_at) - _aware(run.started_at)).total_seconds())
+    if seconds < 60:
+        return f"{seconds:.2f} s".replace(".", ",")
+    return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+
+
+def _counts_label(counts: dict | None) -> str:
+    if not counts:
+        return "—"
+    return ", ".join(f"{key}: {value}" for key, value in sorted(counts.items()))
+
+
+@bp.get("/jobs")
+@policy.require("admin.manage")
+def jobs():
+    """The scheduler's jobs: last run, counts, failures, a history per job and "run now"."""
+    summaries = queries.job_summaries(db.session, now=utcnow())
+    names = [summary.name for summary in summaries]
+    selected = request.args.get("job", "")
+    if selected not in names:
+        failing = [summary.name for summary in summaries if summary.failures]
+        daily = [summary.name for summary in summaries if summary.is_daily]
+        selected = (failing or daily or names or [""])[0]
+    failed_only = request.args.get("failed") == "1"
+    history = paginate(db.session, queries.job_history(selected, failed_only=failed_only))
+    return render_template(
+        "admin/jobs.html", summaries=summaries, selected=selected, failed_only=failed_only,
+        history=history, job_labels=JOB_LABELS, status_labels=JOB_STATUS_LABELS,
+        schedule_label=_schedule_label, run_status=_run_status, duration=_duration,
+        counts_label=_counts_label, stats_days=queries.JOB_STATS_DAYS,
+    )
+
+
+@bp.post("/jobs/<job>/run")
+@policy.require("admin.manage")
+@limiter.limit("10 per minute", scope="admin-run-job")
+def job_run_now(job: str):
+    """Run a job now, in this request; never repeats a period that is done (see queries)."""
+    registry = queries.job_registry()
+    if job not in registry or not queries.offers_run_now(registry[job][1]):
+        abort(404)
+    outcome = queries.run_job_now(db.session, actor=current_user, job=job)
+    label = JOB_LABELS.get(job, job)
+    if outcome.error:
+        flash(_("%(job)s is mislukt: %(error)s", job=label, error=outcome.error), "danger")
+    elif outcome.result is None:
+        flash(_("%(job)s had niets te doen: er lag niets klaar, of deze periode is al "
+                "uitgevoerd of loopt nog.", job=label), "info")
+    else:
+        counts = outcome.run.counts if outcome.run is not None else outcome.result
+        seconds = f"{outcome.seconds:.2f}".replace(".", ",")
+        if counts:
+            detail = _counts_label(counts) if isinstance(counts, dict) else str(counts)
+            flash(_("%(job)s is uitgevoerd in %(seconds)s s: %(detail)s.", job=label,
+                    seconds=seconds, detail=detail), "success")
+        else:
+            flash(_("%(job)s is uitgevoerd in %(seconds)s s; er was niets te doen.", job=label,
+                    seconds=seconds), "success")
+    return redirect(url_for("admin.jobs", job=job))
