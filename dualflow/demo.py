@@ -806,7 +806,7 @@ def _load_demo(session: Session, *, today: date, render_contracts: bool = True) 
     user_specs = {
         "admin@dualflow.demo": {"full_name": "Ada Beheerder", "role": "admin"},
         "coordinator@dualflow.demo": {"full_name": "Els Van den Broeck", "role": "coordinator",
-                                      "school_id": schools["gent"].id},
+                                      "school_id": schools["gent"].id, "digest": "daily"},
         "company@dualflow.demo": {"full_name": "Katrien Van Damme", "role": "company",
                                   "company_id": companies["vandamme"].id},
         "mentor@dualflow.demo": {"full_name": "Koen De Smet", "role": "mentor",

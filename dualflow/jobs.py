@@ -89,10 +89,15 @@ def run_once(job: str, period: str, body: JobBody, *, now: datetime | None = Non
             counts = body(session, now) or {}
         except Exception as error:
             session.rollback()
-            run = session.get(JobRun, run.id)
-            run.status, run.finished_at = "failed", utcnow()
-            run.error = f"{type(error).__name__}: {error}"[:4000]
+            # The update comes first: on SQLite a read before it would take a shared lock that
+            # another writer can leave this transaction unable to upgrade ("database is locked").
+            session.execute(
+                update(JobRun).where(JobRun.id == run.id).values(
+                    status="failed", finished_at=utcnow(),
+                    error=f"{type(error).__name__}: {error}"[:4000])
+            )
             session.commit()
+            run = session.get(JobRun, run.id)
             log.exception("job %s for %s failed after %.2f s", job, period,
                           time.perf_counter() - started)
             return run

@@ -16,6 +16,18 @@ class MenuItem:
     prefix: str
 
 
+@dataclass(frozen=True)
+class MenuGroup:
+    """A drop-down of menu items, so that a long menu still fits on one line."""
+
+    label: object
+    items: tuple[MenuItem, ...]
+
+    def is_active(self, endpoint: str | None) -> bool:
+        """Whether the current page belongs to one of the group's items."""
+        return bool(endpoint) and any(endpoint.startswith(item.prefix) for item in self.items)
+
+
 _DASHBOARD = MenuItem(_l("Overzicht"), "dashboard.home", "dashboard.")
 _COMPANIES = MenuItem(_l("Ondernemingen"), "companies.index", "companies.")
 _REGISTER = MenuItem(_l("Register"), "recognitions.register", "recognitions.register")
@@ -23,19 +35,22 @@ _LEARNERS = MenuItem(_l("Lerenden"), "learners.index", "learners.")
 _TRAJECTORIES = MenuItem(_l("Trajecten"), "trajectories.index", "trajectories.")
 _EVALUATIONS = MenuItem(_l("Evaluaties"), "evaluation_overview.index", "evaluation_overview.")
 
-MENUS: dict[Role, list[MenuItem]] = {
+MENUS: dict[Role, list[MenuItem | MenuGroup]] = {
     Role.ADMIN: [
         _DASHBOARD,
-        MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),
-        MenuItem(_l("Scholen"), "admin.schools", "admin.school"),
-        MenuItem(_l("Sectoren"), "admin.sectors", "admin.sector"),
-        MenuItem(_l("Opleidingen"), "admin.programmes", "admin.programme"),
         _LEARNERS,
         _TRAJECTORIES,
         _EVALUATIONS,
         _COMPANIES,
         _REGISTER,
-        MenuItem(_l("Auditlog"), "admin.audit", "admin.audit"),
+        MenuGroup(_l("Beheer"), (
+            MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),
+            MenuItem(_l("Scholen"), "admin.schools", "admin.school"),
+            MenuItem(_l("Sectoren"), "admin.sectors", "admin.sector"),
+            MenuItem(_l("Opleidingen"), "admin.programmes", "admin.programme"),
+            MenuItem(_l("Planner"), "admin.jobs", "admin.job"),
+            MenuItem(_l("Auditlog"), "admin.audit", "admin.audit"),
+        )),
     ],
     Role.COORDINATOR: [_DASHBOARD, _LEARNERS, _TRAJECTORIES, _EVALUATIONS,
                        MenuItem(_l("Voortgangsrapporten"), "reports.batch_index", "reports.batch"),
@@ -63,7 +78,7 @@ ROLE_LABELS = {
 }
 
 
-def menu_for(role: str) -> list[MenuItem]:
+def menu_for(role: str) -> list[MenuItem | MenuGroup]:
     """The menu entries for a role."""
     return MENUS.get(Role(role), [_DASHBOARD])
 

@@ -28,7 +28,7 @@ class User(SQLModel, table=True):
     __table_args__ = (
         one_of("role", [r.value for r in Role], "role"),
         one_of("language", [lang.value for lang in Language], "language"),
-        one_of("digest", ("immediate", "daily"), "digest"),
+        one_of("digest", ("immediate", "daily", "none"), "digest"),
         CheckConstraint(_ROLE_ORGANISATION, name="role_organisation"),
         Index("ix_users_role_active", "role", "is_active"),
     )

@@ -187,7 +187,8 @@ def sign_in_with_link(token: str):
         _fresh_session()
         login_user(user)
         session.permanent = True
-        return redirect(url_for("dashboard.home"))
+        # Reminder mails add ?next= so that one tap opens the evaluation itself.
+        return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.home"))
     return render_template("accounts/sign_in_confirm.html", user=user)
 
 

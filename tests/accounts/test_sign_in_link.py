@@ -173,6 +173,21 @@ def test_post_signs_in_once_and_keeps_the_language(client, world, session, outbo
     assert not _signed_in(other)
 
 
+@pytest.mark.parametrize(("target", "lands_on"), [
+    ("/evaluations/12", "/evaluations/12"),
+    ("//evil.example/x", "/"),
+    ("https://evil.example/", "/"),
+])
+def test_a_link_with_next_opens_the_page_it_names_on_this_site_only(
+        client, world, outbox, target, lands_on):
+    raw = _request_link(client, outbox, world.mentor_user_a.email)
+    confirm = client.get(f"/login/link/{raw}", query_string={"next": target})
+    assert confirm.status_code == 200
+    response = client.post(f"/login/link/{raw}", query_string={"next": target})
+    assert response.status_code == 302
+    assert response.location == lands_on
+
+
 def test_expired_link_is_refused(client, world, session, outbox):
     raw = _request_link(client, outbox, world.mentor_user_a.email)
     _token(session, raw).expires_at = utcnow() - timedelta(minutes=1)
