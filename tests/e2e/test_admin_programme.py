@@ -11,6 +11,7 @@ def test_admin_creates_programme_with_competencies(page, live_server):
     world = live_server.world
     sign_in(page, live_server, world.admin.email)
 
+    page.get_by_role("button", name="Beheer").click()
     page.get_by_role("link", name="Opleidingen").first.click()
     page.get_by_role("link", name="Nieuwe opleiding").click()
     page.fill("input[name=code]", "E2E-LAS")
@@ -42,6 +43,7 @@ def test_admin_creates_programme_with_competencies(page, live_server):
     expect(rows.nth(1)).to_contain_text("Werkplek")
 
     # The new programme is in the list with its two competencies.
+    page.get_by_role("button", name="Beheer").click()
     page.get_by_role("link", name="Opleidingen").first.click()
     page.fill("input[name=q]", "E2E-LAS")
     page.get_by_role("button", name="Zoeken").click()
