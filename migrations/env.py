@@ -44,14 +44,30 @@ def run_online() -> None:
 
 
 def _run(connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        render_as_batch=True,
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+    # Batch migrations on SQLite rebuild a table (copy, drop, rename); with foreign keys
+    # enforced, dropping a table other rows refer to fails. They are switched off for the
+    # migration (only possible outside a transaction) and every reference is checked before
+    # the migration commits.
+    sqlite = connection.dialect.name == "sqlite"
+    relax = sqlite and not connection.in_transaction()
+    if relax:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+            if relax:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"migration left broken references: {broken[:5]}")
+    finally:
+        if relax:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
