@@ -53,7 +53,7 @@ MENUS: dict[Role, list[MenuItem | MenuGroup]] = {
         )),
     ],
     Role.COORDINATOR: [_DASHBOARD, _LEARNERS, _TRAJECTORIES, _EVALUATIONS,
-                       MenuItem(_l("Voortgangsrapporten"), "reports.batch_index", "reports.batch"),
+                       MenuItem(_l("Rapporten"), "reports.batch_index", "reports.batch"),
                        MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),
                        _COMPANIES, _REGISTER],
     Role.COMPANY: [
