@@ -1,13 +1,24 @@
-"""The invitation form of the admin screens, and the filters of the user list and audit log."""
+"""The admin forms: invitation, schools and sectors with their reminders, list filters."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Form, IntegerField, SelectField, StringField
+from wtforms import DateField, Field, Form, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from dualflow.accounts.forms import InviteForm
-from dualflow.catalog.forms import optional_int
+from dualflow.admin.offsets import (
+    MAX_DAYS,
+    SCHOOL_OFFSET_KEYS,
+    SECTOR_OFFSET_KEYS,
+    as_text,
+    installation_default,
+    parse_days,
+)
+from dualflow.catalog.forms import SchoolForm, SectorForm, optional_int
 from dualflow.navigation import ROLE_LABELS
 
 USER_STATUS_LABELS = {
@@ -49,6 +60,98 @@ class InviteUserForm(InviteForm):
     school_id = SelectField(_l("School"), coerce=optional_int)
     company_id = SelectField(_l("Onderneming"), coerce=optional_int)
     sector_id = SelectField(_l("Sector"), coerce=optional_int)
+
+
+class DayListField(StringField):
+    """Comma-separated whole days ("7, 1"); empty means "the default" (data None)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip()
+        if text:
+            self.data = parse_days(text)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return as_text(self.data)
+
+
+def _day_count(label, description) -> IntegerField:
+    # The rules ignore 0 for single values (every 0 days, 0 days late), so 1 is the minimum.
+    return IntegerField(label, description=description, validators=[
+        Optional(), NumberRange(min=1, max=MAX_DAYS,
+                                message=_l("Kies een waarde van %(min)s tot %(max)s."))])
+
+
+class ReminderOffsetsMixin:
+    """The reminder fields of a school or sector form, named after their offset keys."""
+
+    offset_keys: tuple[str, ...] = ()
+
+    def __init__(self, *args, obj=None, **kwargs):
+        stored = (getattr(obj, "reminder_offsets", None) or {}) if obj is not None else {}
+        # The owner has no attribute per key, so its stored overrides come in as keyword data.
+        for key in self.offset_keys:
+            if key in stored and key not in kwargs:
+                kwargs[key] = stored[key]
+        super().__init__(*args, obj=obj, **kwargs)
+        for field in self.reminder_fields():
+            default = as_text(installation_default(field.name))
+            field.render_kw = {**(field.render_kw or {}), "placeholder": default}
+            field.help = _("%(what)s Leeg laten voor de standaard (%(default)s).",
+                           what=field.description, default=default)
+
+    def reminder_fields(self) -> list[Field]:
+        """The reminder fields in the order of `offset_keys`."""
+        return [self[key] for key in self.offset_keys]
+
+    def reminder_offsets(self) -> dict[str, Any]:
+        """The keys given a value (the others keep following the default)."""
+        return {field.name: field.data for field in self.reminder_fields()
+                if field.data is not None}
+
+
+class AdminSchoolForm(ReminderOffsetsMixin, SchoolForm):
+    offset_keys = SCHOOL_OFFSET_KEYS
+
+    evaluation_reminder_days = DayListField(
+        _l("Herinnering aan de mentor (dagen vóór de evaluatie)"),
+        description=_l("Op deze dagen vóór de vervaldatum van een evaluatie krijgt de mentor "
+                       "een herinnering."),
+    )
+    evaluation_overdue_days = _day_count(
+        _l("Coördinator verwittigen (dagen te laat)"),
+        _l("Zoveel dagen na de vervaldatum hoort de coördinator dat de evaluatie ontbreekt."),
+    )
+    evaluation_escalation_days = _day_count(
+        _l("Escaleren (dagen te laat)"),
+        _l("Zoveel dagen na de vervaldatum krijgt het escalatieadres van de school bericht."),
+    )
+    signature_reminder_every_days = _day_count(
+        _l("Herinnering om te tekenen (om de zoveel dagen)"),
+        _l("Wie een overeenkomst nog niet tekende, krijgt om de zoveel dagen een herinnering."),
+    )
+    agreement_warning_training_days = DayListField(
+        _l("Waarschuwing zonder getekende overeenkomst (opleidingsdagen)"),
+        description=_l("Na zoveel opleidingsdagen zonder getekende overeenkomst wordt de "
+                       "coördinator gewaarschuwd."),
+    )
+
+
+class AdminSectorForm(ReminderOffsetsMixin, SectorForm):
+    offset_keys = SECTOR_OFFSET_KEYS
+
+    recognition_expiry_days = DayListField(
+        _l("Einde van een erkenning (dagen vooraf)"),
+        description=_l("Zoveel dagen voor een erkenning vervalt, krijgen de onderneming, de "
+                       "sector en de scholen bericht."),
+    )
+    mentor_training_days = DayListField(
+        _l("Mentoropleiding (dagen vóór de uiterste datum)"),
+        description=_l("Zoveel dagen voor de uiterste datum van de mentoropleiding krijgen "
+                       "mentor en onderneming bericht (0: op de dag zelf)."),
+    )
 
 
 # Filters come from the query string, so these are plain forms without a CSRF token.

@@ -23,11 +23,14 @@ from dualflow.admin import queries
 from dualflow.admin.forms import (
     ENTITY_LABELS,
     USER_STATUS_LABELS,
+    AdminSchoolForm,
+    AdminSectorForm,
     AuditFilterForm,
     InviteUserForm,
     UserFilterForm,
     valid_filters,
 )
+from dualflow.admin.offsets import save_reminder_offsets
 from dualflow.catalog import services as catalog
 from dualflow.catalog.forms import (
     LEVEL_LABELS,
@@ -39,8 +42,6 @@ from dualflow.catalog.forms import (
     HolidayForm,
     ProgrammeFilterForm,
     ProgrammeForm,
-    SchoolForm,
-    SectorForm,
 )
 from dualflow.catalog.models import Competency, Programme, School, SchoolHoliday, Sector
 from dualflow.companies.models import Company
@@ -283,7 +284,7 @@ def schools():
 @policy.require("admin.manage")
 def school_new():
     """Add a school."""
-    form = SchoolForm()
+    form = AdminSchoolForm()
     if form.validate_on_submit():
         try:
             school = catalog.create_school(db.session, actor=current_user,
@@ -291,6 +292,9 @@ def school_new():
         except DomainError as error:
             _show_error(form, error)
         else:
+            save_reminder_offsets(db.session, actor=current_user, owner=school,
+                                  keys=form.offset_keys, overrides=form.reminder_offsets(),
+                                  action="school.updated")
             flash(_("School %(name)s is toegevoegd.", name=school.name), "success")
             return redirect(url_for("admin.school", school_id=school.id))
     return render_template("admin/school_form.html", form=form, school=None), _status()
@@ -315,7 +319,7 @@ def school(school_id: int):
 def school_edit(school_id: int):
     """Change a school's details."""
     school = policy.get_or_404(db.session, current_user, School, school_id)
-    form = SchoolForm(obj=school)
+    form = AdminSchoolForm(obj=school)
     if form.validate_on_submit():
         try:
             catalog.update_school(db.session, actor=current_user, school=school,
@@ -323,6 +327,9 @@ def school_edit(school_id: int):
         except DomainError as error:
             _show_error(form, error)
         else:
+            save_reminder_offsets(db.session, actor=current_user, owner=school,
+                                  keys=form.offset_keys, overrides=form.reminder_offsets(),
+                                  action="school.updated")
             flash(_("De gegevens van %(name)s zijn bewaard.", name=school.name), "success")
             return redirect(url_for("admin.school", school_id=school.id))
     return render_template("admin/school_form.html", form=form, school=school), _status()
@@ -402,7 +409,7 @@ def sectors():
 @policy.require("admin.manage")
 def sector_new():
     """Add a sector."""
-    form = SectorForm()
+    form = AdminSectorForm()
     if form.validate_on_submit():
         try:
             sector = catalog.create_sector(db.session, actor=current_user,
@@ -410,6 +417,9 @@ def sector_new():
         except DomainError as error:
             _show_error(form, error)
         else:
+            save_reminder_offsets(db.session, actor=current_user, owner=sector,
+                                  keys=form.offset_keys, overrides=form.reminder_offsets(),
+                                  action="sector.updated")
             flash(_("Sector %(name)s is toegevoegd.", name=sector.name), "success")
             return redirect(url_for("admin.sectors"))
     return render_template("admin/sector_form.html", form=form, sector=None), _status()
@@ -420,7 +430,7 @@ def sector_new():
 def sector_edit(sector_id: int):
     """Change a sector's details and rule parameters."""
     sector = policy.get_or_404(db.session, current_user, Sector, sector_id)
-    form = SectorForm(obj=sector)
+    form = AdminSectorForm(obj=sector)
     if form.validate_on_submit():
         try:
             catalog.update_sector(db.session, actor=current_user, sector=sector,
@@ -428,6 +438,9 @@ def sector_edit(sector_id: int):
         except DomainError as error:
             _show_error(form, error)
         else:
+            save_reminder_offsets(db.session, actor=current_user, owner=sector,
+                                  keys=form.offset_keys, overrides=form.reminder_offsets(),
+                                  action="sector.updated")
             flash(_("Sector %(name)s is bewaard.", name=sector.name), "success")
             return redirect(url_for("admin.sectors"))
     return render_template("admin/sector_form.html", form=form, sector=sector), _status()
