@@ -151,20 +151,13 @@ def _save(context: services.MomentContext, *, submit: bool):
 @policy.require("evaluations.review")
 def review(moment_id: int):
     """The school marks a submitted evaluation reviewed, with its comment."""
-    context = _context_or_404(moment_id)
-    form = ReviewForm()
-    if form.validate_on_submit():
-        try:
-            services.review(db.session, actor=current_user, moment=context.moment,
-                            school_comment=form.school_comment.data or "")
-        except NotAllowed:
-            abort(403)
-        except DomainError as error:
-            add_error(form, error)
-        else:
-            flash(_("De evaluatie is nagekeken en afgesloten."), "success")
-            return redirect(_moment_url(context))
-    return _page(context, review_form=form, status=422)
+    return _school_decision(
+        moment_id, ReviewForm(), "review_form",
+        lambda context, form: services.review(
+            db.session, actor=current_user, moment=context.moment,
+            school_comment=form.school_comment.data or ""),
+        _("De evaluatie is nagekeken en afgesloten."),
+    )
 
 
 @bp.post("/evaluations/<int:moment_id>/send-back")
@@ -172,20 +165,29 @@ def review(moment_id: int):
 @policy.require("evaluations.review")
 def send_back(moment_id: int):
     """The school sends a submitted evaluation back to the mentor, with the reason."""
+    return _school_decision(
+        moment_id, SendBackForm(), "send_back_form",
+        lambda context, form: services.send_back(
+            db.session, actor=current_user, moment=context.moment,
+            reason=form.reason.data or ""),
+        _("De evaluatie is teruggestuurd naar de mentor, met je reden."),
+    )
+
+
+def _school_decision(moment_id: int, form, form_name: str, decide, done_message: str):
+    """Validate the school's form, apply `decide`, and redirect, or show the page with errors."""
     context = _context_or_404(moment_id)
-    form = SendBackForm()
     if form.validate_on_submit():
         try:
-            services.send_back(db.session, actor=current_user, moment=context.moment,
-                               reason=form.reason.data or "")
+            decide(context, form)
         except NotAllowed:
             abort(403)
         except DomainError as error:
             add_error(form, error)
         else:
-            flash(_("De evaluatie is teruggestuurd naar de mentor, met je reden."), "success")
+            flash(done_message, "success")
             return redirect(_moment_url(context))
-    return _page(context, send_back_form=form, status=422)
+    return _page(context, status=422, **{form_name: form})
 
 
 @bp.post("/evaluations/<int:moment_id>/reflection-link")
