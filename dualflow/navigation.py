@@ -33,6 +33,7 @@ _COMPANIES = MenuItem(_l("Ondernemingen"), "companies.index", "companies.")
 _REGISTER = MenuItem(_l("Register"), "recognitions.register", "recognitions.register")
 _LEARNERS = MenuItem(_l("Lerenden"), "learners.index", "learners.")
 _TRAJECTORIES = MenuItem(_l("Trajecten"), "trajectories.index", "trajectories.")
+_INDICATORS = MenuItem(_l("Indicatoren"), "indicators.index", "indicators.")
 _EVALUATIONS = MenuItem(_l("Evaluaties"), "evaluation_overview.index", "evaluation_overview.")
 
 MENUS: dict[Role, list[MenuItem | MenuGroup]] = {
@@ -43,6 +44,7 @@ MENUS: dict[Role, list[MenuItem | MenuGroup]] = {
         _EVALUATIONS,
         _COMPANIES,
         _REGISTER,
+        _INDICATORS,
         MenuGroup(_l("Beheer"), (
             MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),
             MenuItem(_l("Scholen"), "admin.schools", "admin.school"),
@@ -55,7 +57,7 @@ MENUS: dict[Role, list[MenuItem | MenuGroup]] = {
     Role.COORDINATOR: [_DASHBOARD, _LEARNERS, _TRAJECTORIES, _EVALUATIONS,
                        MenuItem(_l("Rapporten"), "reports.batch_index", "reports.batch"),
                        MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),
-                       _COMPANIES, _REGISTER],
+                       _COMPANIES, _REGISTER, _INDICATORS],
     Role.COMPANY: [
         _DASHBOARD,
         MenuItem(_l("Vestigingen en mentoren"), "companies.mine", "companies."),
@@ -66,6 +68,7 @@ MENUS: dict[Role, list[MenuItem | MenuGroup]] = {
         _DASHBOARD,
         MenuItem(_l("Aanvragen"), "recognitions.inbox", "recognitions.inbox"),
         _REGISTER,
+        _INDICATORS,
     ],
 }
 

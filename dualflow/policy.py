@@ -229,6 +229,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "evaluations.review": frozenset({Role.COORDINATOR}),
     "evaluations.overview": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "reports.batches": frozenset({Role.COORDINATOR}),
+    "indicators.view": frozenset({Role.ADMIN, Role.COORDINATOR, Role.SECTOR}),
 }
 
 # Roles an inviter may hand out: admins any, coordinators the company side.

@@ -30,11 +30,11 @@ _SAME_EVERYWHERE = {"STEM", "Document", "Code", "Menu", "Contact", "E-mail", "XL
                     "Excel (.xlsx)", "Excel (%(sheet)s)", "CSV, %(delimiter)s, %(encoding)s",
                     "max. %(count)d", "%(num)d moment"}
 SAME_AS_DUTCH = {
-    "fr": _SAME_EVERYWHERE | {"Niveau", "Agenda"},
+    "fr": _SAME_EVERYWHERE | {"Niveau", "Agenda", "pp", "STEM-monitor %(year)s"},
     "en": _SAME_EVERYWHERE | {"School", "Sector", "Sector %(code)s", "Mentor", "Status", "Start",
                               "Filters", "Register", "Postcode", "tab", "Filter",
                               "Mentor: %(mentor)s (%(company)s).", "sector %(name)s",
-                              "mentor %(name)s", "%(n)d open"},
+                              "mentor %(name)s", "%(n)d open", "pp", "In STEM"},
 }
 
 
