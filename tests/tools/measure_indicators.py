@@ -12,14 +12,9 @@ REPEAT further requests with the number of SQL statements; then the PDF once per
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 
-from sqlalchemy import event
-
-from dualflow import create_app
-from dualflow.extensions import db
+from tests.tools.measure_pages import measuring_app, signed_in, time_requests
 
 USERS = [
     "admin@dualflow.demo",
@@ -34,32 +29,17 @@ BUDGET_MS = 1000
 
 def main(repeat: int) -> int:
     """Print one line per user and page; exit status 1 when a median is over the budget."""
-    app = create_app({"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
-    statements = 0
-
-    def count(*_args):
-        nonlocal statements
-        statements += 1
-
-    with app.app_context():
-        event.listen(db.get_engine(), "before_cursor_execute", count)
+    app, counter = measuring_app()
     over = False
     print(f"{'user':<40}{'page':<50}{'median ms':>10}{'worst ms':>10}{'queries':>9}")
     for email in USERS:
-        client = app.test_client()
-        client.post("/login", data={"email": email, "password": "dualflow-demo"})
+        client = signed_in(app, email)
         for path in [*PAGES, "/indicators.pdf"]:
-            assert client.get(path).status_code == 200, (email, path)
-            times = []
-            for _ in range(1 if path.endswith(".pdf") else repeat):
-                statements = 0
-                started = time.perf_counter()
-                response = client.get(path)
-                times.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, (email, path, response.status_code)
-            median = statistics.median(times)
-            over |= median > BUDGET_MS and not path.endswith(".pdf")
-            print(f"{email:<40}{path:<50}{median:>10.0f}{max(times):>10.0f}{statements:>9}")
+            pdf = path.endswith(".pdf")
+            median, worst, statements = time_requests(client, counter, path,
+                                                      1 if pdf else repeat)
+            over |= median > BUDGET_MS and not pdf
+            print(f"{email:<40}{path:<50}{median:>10.0f}{worst:>10.0f}{statements:>9}")
     return 1 if over else 0
 
 

@@ -12,6 +12,7 @@ import statistics
 import sys
 import time
 
+from flask import Flask
 from sqlalchemy import event
 
 from dualflow import create_app
@@ -35,33 +36,56 @@ PAGES = {
 }
 
 
-def main(repeat: int) -> None:
-    """Print one line per page: median and worst time, and statements per request."""
+class StatementCounter:
+    """Counts the SQL statements sent to the database since the last reset."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *_args) -> None:
+        self.count += 1
+
+
+def measuring_app() -> tuple[Flask, StatementCounter]:
+    """The application as in production, with a statement counter on its engine."""
     # Log-in through the form without a CSRF round trip; nothing else differs from production.
     app = create_app({"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
-    statements = 0
-
-    def count(*_args):
-        nonlocal statements
-        statements += 1
-
+    counter = StatementCounter()
     with app.app_context():
-        event.listen(db.get_engine(), "before_cursor_execute", count)
+        event.listen(db.get_engine(), "before_cursor_execute", counter)
+    return app, counter
+
+
+def signed_in(app: Flask, email: str):
+    """A test client signed in as the demo user `email`."""
+    client = app.test_client()
+    client.post("/login", data={"email": email, "password": "dualflow-demo"})
+    return client
+
+
+def time_requests(client, counter: StatementCounter, path: str,
+                  repeat: int) -> tuple[float, float, int]:
+    """Median and worst milliseconds of `repeat` GETs after a warm-up, and statements per GET."""
+    assert client.get(path).status_code == 200, path
+    times = []
+    for _ in range(repeat):
+        counter.count = 0
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return statistics.median(times), max(times), counter.count
+
+
+def main(repeat: int) -> None:
+    """Print one line per page: median and worst time, and statements per request."""
+    app, counter = measuring_app()
     print(f"{'user':<28}{'page':<28}{'median ms':>10}{'worst ms':>10}{'queries':>9}")
     for email, paths in PAGES.items():
-        client = app.test_client()
-        client.post("/login", data={"email": email, "password": "dualflow-demo"})
+        client = signed_in(app, email)
         for path in paths:
-            client.get(path)
-            times = []
-            for _ in range(repeat):
-                statements = 0
-                started = time.perf_counter()
-                response = client.get(path)
-                times.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, (path, response.status_code)
-            print(f"{email:<28}{path:<28}{statistics.median(times):>10.1f}{max(times):>10.1f}"
-                  f"{statements:>9}")
+            median, worst, statements = time_requests(client, counter, path, repeat)
+            print(f"{email:<28}{path:<28}{median:>10.1f}{worst:>10.1f}{statements:>9}")
 
 
 if __name__ == "__main__":
