@@ -193,6 +193,17 @@ def visible(user: User, model: type[SQLModel]):
         raise LookupError(f"no visibility rule for {model.__name__}") from None
 
 
+def counted_trajectories(user: User):
+    """The SQL condition for the trajectories `user` may count in aggregate figures.
+
+    Like `visible`, except that sector users, who see no trajectory rows, count the
+    trajectories of their sector's programmes.
+    """
+    if getattr(user, "is_active", False) and user.role == Role.SECTOR:
+        return Trajectory.programme_id.in_(_sector_programme_ids(user))
+    return visible(user, Trajectory)
+
+
 def scoped(user: User, model: type[ModelT]):
     """`select(model)` limited to the rows `user` may see."""
     return select(model).where(visible(user, model))

@@ -344,15 +344,12 @@ class Scope:
 def scope_for(user: User, filters: IndicatorFilters) -> Scope:
     """What `user` counts under `filters`.
 
-    Trajectories: admins all, coordinators their school (policy.visible); sector users the
-    trajectories of their sector's programmes (they see no trajectory rows, only these counts).
+    Trajectories: what policy.counted_trajectories allows (admins all, coordinators their
+    school, sector users their sector's programmes).
     Recognitions: what policy.visible allows; for a school (a coordinator, or an admin who picked
     one) only the workplaces its learners are or were placed at.
     """
-    if user.role == Role.SECTOR:
-        trajectories = [Trajectory.programme_id.in_(_sector_programmes(user.sector_id))]
-    else:
-        trajectories = [policy.visible(user, Trajectory)]
+    trajectories = [policy.counted_trajectories(user)]
     recognitions = [policy.visible(user, Recognition)]
     if filters.school_id:
         trajectories.append(Trajectory.school_id == filters.school_id)
