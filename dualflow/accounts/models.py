@@ -93,3 +93,21 @@ class AccessToken(SQLModel, table=True):
     expires_at: datetime
     used_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class UserSession(SQLModel, table=True):
+    """One signed-in browser: log-out ends it on the server, so a copied cookie stops working.
+
+    The session cookie and the remember-me cookie carry the raw key; only its SHA-256 is
+    stored. A session ends at log-out, at `expires_at`, or when the user's epoch changes.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    key_hash: str = Field(max_length=64, unique=True)
+    remember: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    ended_at: datetime | None = None

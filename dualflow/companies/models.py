@@ -30,6 +30,11 @@ class Company(SQLModel, table=True):
     contact_name: str = Field(default="", max_length=200)
     contact_email: str = Field(default="", max_length=254)
     contact_phone: str = Field(default="", max_length=40)
+    # The school that registered the company maintains it until the company has an active
+    # account of its own (dualflow.policy); other schools only read it.
+    registered_by_school_id: int | None = Field(
+        default=None, foreign_key="schools.id", index=True, ondelete="SET NULL"
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 

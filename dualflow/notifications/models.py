@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from dualflow.modelbase import one_of, utcnow
@@ -52,3 +52,30 @@ class JobRun(SQLModel, table=True):
     finished_at: datetime | None = None
     counts: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     error: str = Field(default="", max_length=4000)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A mail written in the transaction that caused it and sent only after that commit.
+
+    Delivery claims a row (`claimed_at`), sends it, then marks it sent and clears the bodies,
+    which may hold single-use links. A failed attempt is retried by the next run; a message
+    that cannot be built or is refused for good is marked failed and never stops the others.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_pending", "sent_at", "failed_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=50)
+    recipient: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    text_body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    html_body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    failed_at: datetime | None = None
+    attempts: int = Field(default=0)
+    last_error: str = Field(default="", max_length=1000)
