@@ -769,6 +769,8 @@ def _load_demo(session: Session, *, today: date, render_contracts: bool = True) 
             contact_name=f"{first} {last}",
             contact_email=_email(first, last, f"{_ascii(spec['key'])}.example.com"),
             contact_phone=fake.phone_number(),
+            # The demo school registered the companies; Van Damme manages itself (own account).
+            registered_by_school_id=schools["gent"].id,
         )
     session.flush()
     site_index = loader.index(Site, ["number"], Site.number.in_(

@@ -62,6 +62,7 @@ MENUS: dict[Role, list[MenuItem | MenuGroup]] = {
         _DASHBOARD,
         MenuItem(_l("Vestigingen en mentoren"), "companies.mine", "companies."),
         MenuItem(_l("Erkenningen"), "recognitions.index", "recognitions."),
+        MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),
     ],
     Role.MENTOR: [_DASHBOARD],
     Role.SECTOR: [

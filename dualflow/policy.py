@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import false, select, true
+from sqlalchemy import exists, false, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel
 
@@ -17,12 +18,16 @@ from dualflow.agreements.models import Agreement
 from dualflow.audit import AuditEvent
 from dualflow.catalog.models import Competency, Programme, School, SchoolHoliday, Sector
 from dualflow.companies.models import Company, Mentor, Site
+from dualflow.errors import NotAllowed
 from dualflow.evaluations.models import EvaluationMoment
 from dualflow.learners.models import Learner
 from dualflow.modelbase import RecognitionStatus, Role
 from dualflow.recognitions.models import Recognition
 from dualflow.reports.models import ReportBatch
 from dualflow.trajectories.models import Placement, Trajectory
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session as OrmSession
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
 
@@ -119,16 +124,36 @@ def _recognition_scope(user: User):
     return false()
 
 
+def _own_placements(user: User):
+    """A company's placements are those at its sites, a mentor's those he or she guides."""
+    if user.role == Role.MENTOR:
+        return Placement.mentor_id.in_(select(Mentor.id).where(Mentor.user_id == user.id))
+    return Placement.site_id.in_(select(Site.id).where(Site.company_id == user.company_id))
+
+
 def _evaluation_moment_scope(user: User):
+    if user.role in (Role.MENTOR, Role.COMPANY):
+        # A trajectory may pass through several companies: each sees the moments that fall
+        # in its own placements, never the other company's evaluations.
+        return exists(
+            select(Placement.id).where(
+                Placement.trajectory_id == EvaluationMoment.trajectory_id,
+                Placement.starts_on <= EvaluationMoment.due_on,
+                Placement.ends_on >= EvaluationMoment.due_on,
+                _own_placements(user),
+            )
+        )
     return EvaluationMoment.trajectory_id.in_(select(Trajectory.id).where(_trajectory_scope(user)))
 
 
 def _placement_scope(user: User):
+    if user.role in (Role.MENTOR, Role.COMPANY):
+        return _own_placements(user)
     return Placement.trajectory_id.in_(select(Trajectory.id).where(_trajectory_scope(user)))
 
 
 def _agreement_scope(user: User):
-    """An agreement is visible when its placement's trajectory is."""
+    """An agreement is visible when its placement is."""
     return Agreement.placement_id.in_(select(Placement.id).where(_placement_scope(user)))
 
 
@@ -224,7 +249,8 @@ def get_or_404(session: Session, user: User, model: type[ModelT], ident: Any) ->
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "admin.manage": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN}),
-    "users.invite": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # Company users manage their colleagues' and mentors' accounts on the same screens.
+    "users.invite": frozenset({Role.ADMIN, Role.COORDINATOR, Role.COMPANY}),
     "learners.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "trajectories.view": frozenset({Role.ADMIN, Role.COORDINATOR, Role.MENTOR, Role.COMPANY}),
     "companies.manage": frozenset({Role.ADMIN, Role.COORDINATOR, Role.COMPANY}),
@@ -243,31 +269,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "indicators.view": frozenset({Role.ADMIN, Role.COORDINATOR, Role.SECTOR}),
 }
 
-# Roles an inviter may hand out: admins any, coordinators the company side.
-INVITABLE_ROLES: dict[Role, tuple[Role, ...]] = {
-    Role.ADMIN: tuple(Role),
-    Role.COORDINATOR: (Role.COORDINATOR, Role.COMPANY, Role.MENTOR),
-    # Company users invite their own mentors (companies.services.invite_mentor checks the company).
-    Role.COMPANY: (Role.MENTOR,),
-}
-
-
 def can(user: User, permission: str) -> bool:
     """Whether `user` holds `permission`; a deactivated account holds none."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
     return user.role in PERMISSIONS.get(permission, frozenset())
-
-
-def may_invite(user: User, role: Role | str, *, school_id: int | None = None) -> bool:
-    """Whether `user` may invite somebody with `role` (for coordinators: into the own school)."""
-    role = Role(role)
-    allowed = can(user, "users.invite") or (role == Role.MENTOR and can(user, "mentors.invite"))
-    if not allowed or role not in INVITABLE_ROLES.get(Role(user.role), ()):
-        return False
-    if user.role == Role.COORDINATOR and role == Role.COORDINATOR:
-        return school_id == user.school_id
-    return True
 
 
 def require(permission: str):
@@ -287,3 +293,243 @@ def require(permission: str):
         return wrapped
 
     return decorator
+
+
+def guard(action: str, obj: Any = None) -> None:
+    """View guard for an object rule: 403 unless the signed-in user `may` do `action` to `obj`.
+
+    Load the object with `get_or_404` first: what the user may not see is a 404, what the
+    user sees but may not change is a 403.
+    """
+    if not may(current_user, action, obj):
+        abort(403)
+
+
+# --- object rules: who may do what to this object --------------------------------------------
+
+def _db_session(session: OrmSession | None) -> OrmSession:
+    if session is not None:
+        return session
+    from dualflow.extensions import db
+
+    return db.session
+
+
+def _active_company_account(company_id):
+    """SQL: the company has an activated, active account of its own."""
+    return exists().where(
+        User.company_id == company_id,
+        User.role == Role.COMPANY.value,
+        User.is_active.is_(True),
+        User.password_hash.is_not(None),
+    )
+
+
+def has_company_account(session: OrmSession, company_id: int) -> bool:
+    """Whether the company has an activated, active account of its own (it manages itself)."""
+    return bool(session.execute(select(_active_company_account(company_id))).scalar_one())
+
+
+def maintained_companies(user: User):
+    """SQL condition: the companies `user` maintains (edits, and invites company users for)."""
+    if not can(user, "companies.manage"):
+        return false()
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.COMPANY:
+        return Company.id == user.company_id
+    if user.role == Role.COORDINATOR and user.school_id is not None:
+        return (Company.registered_by_school_id == user.school_id) & ~_active_company_account(
+            Company.id
+        )
+    return false()
+
+
+def mentor_of(session: OrmSession, moment: EvaluationMoment, user: Any) -> Mentor | None:
+    """The user's mentor record when the user guides the placement covering the moment."""
+    if getattr(user, "id", None) is None:
+        return None
+    return session.execute(
+        select(Mentor)
+        .join(Placement, Placement.mentor_id == Mentor.id)
+        .where(
+            Placement.trajectory_id == moment.trajectory_id,
+            Placement.starts_on <= moment.due_on,
+            Placement.ends_on >= moment.due_on,
+            Mentor.user_id == user.id,
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _maintains_company(user: User, company: Company, session: OrmSession) -> bool:
+    # The company itself once it has an active account; until then the school that
+    # registered it. Every other school only reads.
+    if not can(user, "companies.manage"):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.COMPANY:
+        return user.company_id == company.id
+    return (
+        user.role == Role.COORDINATOR
+        and user.school_id is not None
+        and company.registered_by_school_id == user.school_id
+        and not has_company_account(session, company.id)
+    )
+
+
+def _invites_contact(user: User, company: Company, session: OrmSession) -> bool:
+    """The school side brings a company's first contact in, while it maintains the company."""
+    return can(user, "companies.create") and _maintains_company(user, company, session)
+
+
+def _requests_recognition(user: User, company: Company, _session: OrmSession) -> bool:
+    # Schools request on a company's behalf; a company user only for the own company.
+    return can(user, "recognitions.request") and (
+        user.role != Role.COMPANY or user.company_id == company.id
+    )
+
+
+def _invites_mentor(user: User, mentor: Mentor, session: OrmSession) -> bool:
+    company = session.get(Company, mentor.company_id)
+    return (can(user, "mentors.invite") and company is not None
+            and _maintains_company(user, company, session))
+
+
+# Roles an inviter may hand out at all; `_manages_account` decides for one organisation.
+INVITABLE_ROLES: dict[Role, tuple[Role, ...]] = {
+    Role.ADMIN: tuple(Role),
+    Role.COORDINATOR: (Role.COORDINATOR, Role.COMPANY, Role.MENTOR),
+    Role.COMPANY: (Role.COMPANY, Role.MENTOR),
+}
+
+
+def _manages_account(user: User, account: User, session: OrmSession) -> bool:
+    """Who may invite, deactivate, reactivate or re-invite `account` (saved or not yet)."""
+    if not can(user, "users.invite"):
+        return False
+    role = Role(account.role)
+    if role not in INVITABLE_ROLES.get(Role(user.role), ()):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if role == Role.COORDINATOR:
+        return account.school_id is not None and account.school_id == user.school_id
+    # Company and mentor accounts: for a company the inviter maintains. A coordinator never
+    # brings anyone into a company that manages itself; a company only into its own.
+    company = session.get(Company, account.company_id) if account.company_id else None
+    return company is not None and _maintains_company(user, company, session)
+
+
+def _manages_trajectory(user: User, trajectory: Trajectory, _session: OrmSession) -> bool:
+    return can(user, "learners.manage") and (
+        user.role == Role.ADMIN or user.school_id == trajectory.school_id
+    )
+
+
+def _manages_agreements(user: User, trajectory: Trajectory, _session: OrmSession) -> bool:
+    return can(user, "agreements.manage") and (
+        user.role == Role.ADMIN or user.school_id == trajectory.school_id
+    )
+
+
+def _downloads_agreement(user: User, agreement: Agreement, session: OrmSession) -> bool:
+    # The school that manages the agreement and the company that is a party to it; mentors
+    # read the terms on screen but do not download the contract.
+    placement = session.get(Placement, agreement.placement_id)
+    if placement is None:
+        return False
+    if user.role == Role.COMPANY and can(user, "trajectories.view"):
+        site = session.get(Site, placement.site_id)
+        return site is not None and site.company_id == user.company_id
+    trajectory = session.get(Trajectory, placement.trajectory_id)
+    return trajectory is not None and _manages_agreements(user, trajectory, session)
+
+
+def _writes_evaluation(user: User, moment: EvaluationMoment, session: OrmSession) -> bool:
+    return can(user, "evaluations.write") and mentor_of(session, moment, user) is not None
+
+
+def _reviews_evaluation(user: User, trajectory: Trajectory, _session: OrmSession) -> bool:
+    return (can(user, "evaluations.review") and user.role == Role.COORDINATOR
+            and user.school_id == trajectory.school_id)
+
+
+def _requests_report_batches(user: User, _obj: Any, _session: OrmSession) -> bool:
+    return can(user, "reports.batches") and user.school_id is not None
+
+
+class Rule(NamedTuple):
+    """An object rule: who may (check), and what a refused user is told."""
+
+    check: Callable[[User, Any, OrmSession], bool]
+    refusal: Any
+
+
+# For each action: the object it applies to, who may, and the message of a refusal.
+RULES: dict[str, Rule] = {
+    # Company: edit it, its sites and its mentors' facts.
+    "company.maintain": Rule(_maintains_company, _l(
+        "Alleen de onderneming zelf, of zolang ze geen eigen account heeft de school die ze "
+        "registreerde, beheert deze gegevens.")),
+    # Company: correct its enterprise number (it identifies the company: admins only).
+    "company.correct_number": Rule(lambda user, _obj, _s: user.role == Role.ADMIN, _l(
+        "Alleen een beheerder kan het ondernemingsnummer corrigeren.")),
+    # Company: invite its contact person to a company account.
+    "company.invite_contact": Rule(_invites_contact, _l(
+        "Je mag voor deze onderneming niemand uitnodigen.")),
+    # Company: request recognition of one of its sites.
+    "company.request_recognition": Rule(_requests_recognition, _l(
+        "Je mag geen erkenning aanvragen.")),
+    # Mentor: give the mentor an account.
+    "mentor.invite": Rule(_invites_mentor, _l(
+        "Je mag voor deze onderneming niemand uitnodigen.")),
+    # User (not saved yet): invite an account with this role and organisation.
+    "user.invite": Rule(_manages_account, _l(
+        "Je mag geen gebruiker met deze rol voor deze organisatie uitnodigen.")),
+    # User: deactivate, reactivate or re-invite the account.
+    "user.manage": Rule(_manages_account, _l("Je mag deze gebruiker niet beheren.")),
+    # Trajectory: change it, its placements and its evaluation moments.
+    "trajectory.manage": Rule(_manages_trajectory, _l(
+        "Alleen de school van dit traject kan het wijzigen.")),
+    # Trajectory: draw up, send and end the agreements of its placements.
+    "agreement.manage": Rule(_manages_agreements, _l(
+        "Alleen de school van deze lerende beheert de overeenkomsten.")),
+    # Agreement: download its stored PDFs.
+    "agreement.download": Rule(_downloads_agreement, _l(
+        "Je mag deze overeenkomst niet downloaden.")),
+    # EvaluationMoment: fill in the evaluation (the mentor of the covering placement).
+    "evaluation.write": Rule(_writes_evaluation, _l(
+        "Alleen de mentor van deze lerende kan deze evaluatie invullen.")),
+    # Trajectory: review its evaluations (a coordinator of its school).
+    "evaluation.review": Rule(_reviews_evaluation, _l(
+        "Alleen de school van deze lerende kan de evaluatie nakijken.")),
+    # No object: open the indicators.
+    "indicators.view": Rule(lambda user, _obj, _s: can(user, "indicators.view"), _l(
+        "Je mag de indicatoren niet bekijken.")),
+    # No object: ask for and download progress-report batches of the own school.
+    "reports.request": Rule(_requests_report_batches, _l(
+        "Alleen een trajectbegeleider van een school vraagt rapporten aan.")),
+    # No object (or a learner): see a national number (the school side only).
+    "learner.national_number": Rule(lambda user, _obj, _s: can(user, "learners.manage"), _l(
+        "Je mag geen rijksregisternummers bekijken.")),
+}
+
+
+def may(user: User, action: str, obj: Any = None, *, session: OrmSession | None = None) -> bool:
+    """Whether `user` may do `action` to `obj`; a deactivated or anonymous user may nothing."""
+    try:
+        rule = RULES[action]
+    except KeyError:
+        raise LookupError(f"no object rule for {action!r}") from None
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    return bool(rule.check(user, obj, _db_session(session)))
+
+
+def require_may(user: User, action: str, obj: Any = None, *,
+                session: OrmSession | None = None) -> None:
+    """Raise `NotAllowed` with the rule's message unless `user` may do `action` to `obj`."""
+    if not may(user, action, obj, session=session):
+        raise NotAllowed(str(RULES[action].refusal))

@@ -10,14 +10,13 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dualflow import audit, tokens
+from dualflow import audit, policy, tokens
 from dualflow.accounts.models import User
 from dualflow.catalog.models import School, Sector
 from dualflow.companies.models import Company
 from dualflow.errors import DomainError, NotAllowed
 from dualflow.extensions import db
 from dualflow.modelbase import Role, utcnow
-from dualflow.policy import may_invite
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -94,13 +93,10 @@ def invite(
     role = Role(role)
     if actor.role == Role.COORDINATOR and role == Role.COORDINATOR and school_id is None:
         school_id = actor.school_id
-    if actor.role == Role.COMPANY:
-        # A company user only ever brings people into the own company.
-        if company_id not in (None, actor.company_id):
-            raise NotAllowed(_("Je mag alleen mentoren van je eigen onderneming uitnodigen."),
-                             field="company_id")
-        company_id = actor.company_id
-    if not may_invite(actor, role, school_id=school_id):
+    if actor.role == Role.COMPANY and company_id is None:
+        company_id = actor.company_id  # a company user brings people into the own company
+    if role not in policy.INVITABLE_ROLES.get(Role(actor.role), ()) or not policy.can(
+            actor, "users.invite"):
         raise NotAllowed(_("Je mag geen gebruiker met deze rol uitnodigen."), field="role")
     organisation = {
         Role.ADMIN: {},
@@ -118,6 +114,11 @@ def invite(
                 "sector_id": _("Kies de sector van deze gebruiker."),
             }[field]
             raise DomainError(label, field=field)
+    # Who may bring whom into which organisation is the policy's object rule.
+    if not policy.may(actor, "user.invite", User(role=role.value, **organisation),
+                      session=session):
+        raise NotAllowed(str(policy.RULES["user.invite"].refusal),
+                         field=next(iter(organisation), "role"))
     email = normalise_email(email)
     if find_by_email(session, email) is not None:
         raise DomainError(_("Er bestaat al een account met dit e-mailadres."), field="email")
@@ -148,6 +149,7 @@ def reissue_invitation(session: Session, *, actor: User, user: User) -> str:
     """A fresh invitation link for a user who has not set a password yet."""
     if user.password_hash:
         raise DomainError(_("Deze gebruiker heeft het account al geactiveerd."))
+    policy.require_may(actor, "user.manage", user, session=session)
     raw = tokens.issue(
         session,
         purpose="invitation",
@@ -267,6 +269,7 @@ def set_active(session: Session, *, actor: User, user: User, active: bool) -> No
     """Deactivate (ending every session) or reactivate an account."""
     if user.id == actor.id and not active:
         raise DomainError(_("Je kunt je eigen account niet deactiveren."))
+    policy.require_may(actor, "user.manage", user, session=session)
     if user.is_active == active:
         return
     if not active and user.role == Role.ADMIN:

@@ -165,10 +165,9 @@ _INVITE_ROLE_ORDER = (Role.COORDINATOR, Role.COMPANY, Role.MENTOR, Role.SECTOR, 
 
 def _fill_invite_choices(form: InviteUserForm) -> None:
     """Roles the inviter may hand out, and organisations from the inviter's scope."""
+    invitable = policy.INVITABLE_ROLES.get(Role(current_user.role), ())
     form.role.choices = [
-        (role.value, ROLE_LABELS[role])
-        for role in _INVITE_ROLE_ORDER
-        if policy.may_invite(current_user, role, school_id=current_user.school_id)
+        (role.value, ROLE_LABELS[role]) for role in _INVITE_ROLE_ORDER if role in invitable
     ]
 
     def options(model, *conditions) -> list:
@@ -185,7 +184,9 @@ def _fill_invite_choices(form: InviteUserForm) -> None:
         form.school_id.choices = schools
     else:
         form.school_id.choices = [("", _("— kies een school —")), *schools]
-    form.company_id.choices = [("", _("— kies een onderneming —")), *options(Company)]
+    # Only companies the inviter maintains: never one that manages its own accounts.
+    form.company_id.choices = [("", _("— kies een onderneming —")),
+                               *options(Company, policy.maintained_companies(current_user))]
     form.sector_id.choices = [("", _("— kies een sector —")), *options(Sector)]
 
 
@@ -219,6 +220,7 @@ def user_invite():
 
 def _user_action(user_id: int, action) -> str:
     user = policy.get_or_404(db.session, current_user, User, user_id)
+    policy.guard("user.manage", user)
     try:
         message = action(user)
     except DomainError as error:

@@ -121,40 +121,20 @@ _MENTOR_NON_TEXT = {"birth_date", "experience_years", "relevant_qualification", 
                     "training_completed_on", "record_check_on", "is_active"}
 
 
-# --- who maintains what -------------------------------------------------------------------
+# --- who maintains what (the rules live in dualflow.policy) ---------------------------------
 
 def has_company_account(session: Session, company_id: int) -> bool:
     """Whether the company has an activated, active account of its own."""
-    return session.execute(
-        select(
-            exists().where(
-                User.company_id == company_id,
-                User.role == Role.COMPANY.value,
-                User.is_active.is_(True),
-                User.password_hash.is_not(None),
-            )
-        )
-    ).scalar_one()
+    return policy.has_company_account(session, company_id)
 
 
 def may_maintain(session: Session, user: User, company: Company) -> bool:
-    """Whether `user` may edit the company and its sites and mentors."""
-    if not policy.can(user, "companies.manage"):
-        return False
-    if user.role == Role.ADMIN:
-        return True
-    if user.role == Role.COMPANY:
-        return user.company_id == company.id
-    # A school keeps the data of a company it registered until the company has its own account.
-    return user.role == Role.COORDINATOR and not has_company_account(session, company.id)
+    """Whether `user` may edit the company and its sites and mentors (see the policy)."""
+    return policy.may(user, "company.maintain", company, session=session)
 
 
 def _require_maintain(session: Session, actor: User, company: Company) -> None:
-    if not may_maintain(session, actor, company):
-        raise NotAllowed(
-            _("Deze onderneming beheert haar gegevens zelf; vraag haar contactpersoon om de "
-              "wijziging.")
-        )
+    policy.require_may(actor, "company.maintain", company, session=session)
 
 
 # --- companies ----------------------------------------------------------------------------
@@ -197,6 +177,9 @@ def create_company(session: Session, *, actor: User, kbo_number: str, **fields: 
     values = _company_values(session, {key: fields.get(key) for key in COMPANY_FIELDS})
     _check_kbo_free(session, number)
     company = Company(kbo_number=number, **values)
+    if actor.role == Role.COORDINATOR:
+        # The registering school maintains the company until it has an account of its own.
+        company.registered_by_school_id = actor.school_id
     session.add(company)
     audit.record(session, actor=actor, action="company.created", entity=company,
                  changes=audit.snapshot(company))
@@ -208,7 +191,8 @@ def update_company(session: Session, *, actor: User, company: Company, **fields:
     _require_maintain(session, actor, company)
     before = audit.snapshot(company)
     values = _company_values(session, fields)
-    if fields.get("kbo_number") is not None and actor.role == Role.ADMIN:
+    if fields.get("kbo_number") is not None and policy.may(
+            actor, "company.correct_number", company, session=session):
         number = normalise_kbo(fields["kbo_number"])
         _check_kbo_free(session, number, except_id=company.id)
         values["kbo_number"] = number
@@ -225,6 +209,7 @@ def invite_contact(session: Session, *, actor: User, company: Company) -> tuple[
     """Invite the company's contact person to a `company` account; returns user and raw token."""
     from dualflow.accounts import services as accounts
 
+    policy.require_may(actor, "company.invite_contact", company, session=session)
     if not company.contact_email:
         raise DomainError(_("Vul eerst het e-mailadres van de contactpersoon in."),
                           field="contact_email")
@@ -367,10 +352,7 @@ def invite_mentor(session: Session, *, actor: User, mentor: Mentor) -> tuple[Use
     """Give a mentor an account (role `mentor`) linked to the profile; returns user and token."""
     from dualflow.accounts import services as accounts
 
-    company = session.get(Company, mentor.company_id)
-    _require_maintain(session, actor, company)
-    if actor.role == Role.COMPANY and actor.company_id != mentor.company_id:
-        raise NotAllowed(_("Je mag alleen mentoren van je eigen onderneming uitnodigen."))
+    policy.require_may(actor, "mentor.invite", mentor, session=session)
     if mentor.user_id is not None:
         raise DomainError(_("Deze mentor heeft al een account."))
     if not mentor.email:

@@ -54,8 +54,7 @@ def _company_or_404(company_id: int) -> Company:
 
 def _maintained_company_or_404(company_id: int) -> Company:
     company = _company_or_404(company_id)
-    if not services.may_maintain(db.session, current_user, company):
-        abort(403)
+    policy.guard("company.maintain", company)
     return company
 
 
@@ -146,7 +145,7 @@ def new():
 
 def _detail(company: Company, status: int = 200):
     session, today = db.session, today_brussels()
-    maintain = services.may_maintain(session, current_user, company)
+    maintain = policy.may(current_user, "company.maintain", company)
     sector = session.get(Sector, company.sector_id) if company.sector_id else None
     rules = services.company_rules(session, company)
     sites_statement = services.sites_statement(current_user, company)
@@ -179,10 +178,9 @@ def _detail(company: Company, status: int = 200):
         mentors=mentors, mentor_total=mentor_total, recognitions=recognitions,
         maintain=maintain, has_account=has_account, today=today,
         **recognition_services.template_helpers(),
-        may_request=policy.can(current_user, "recognitions.request") and (
-            current_user.role != Role.COMPANY or current_user.company_id == company.id),
-        may_invite_contact=(policy.can(current_user, "companies.create") and not has_account
-                            and maintain),
+        may_request=policy.may(current_user, "company.request_recognition", company),
+        may_invite_contact=(not has_account
+                            and policy.may(current_user, "company.invite_contact", company)),
     ), status
 
 
@@ -205,7 +203,7 @@ def edit(company_id: int):
     if request.method == "GET":
         form.kbo_number.data = services.format_kbo(company.kbo_number)
         form.sector_id.data = company.sector_id or 0
-    kbo_editable = current_user.role == Role.ADMIN
+    kbo_editable = policy.may(current_user, "company.correct_number", company)
     if not kbo_editable:
         # Shown read-only; the enterprise number identifies the company and is not retyped.
         form.kbo_number.data = services.format_kbo(company.kbo_number)
@@ -231,7 +229,8 @@ def edit(company_id: int):
 @policy.require("companies.create")
 def invite_contact(company_id: int):
     """Invite the company's contact person to an account of the company."""
-    company = _maintained_company_or_404(company_id)
+    company = _company_or_404(company_id)
+    policy.guard("company.invite_contact", company)
     try:
         user, raw = services.invite_contact(db.session, actor=current_user, company=company)
     except DomainError as error:
@@ -253,7 +252,7 @@ def sites(company_id: int):
     q = request.args.get("q", "")[:100]
     page = paginate(db.session, services.sites_statement(current_user, company, q=q))
     return render_template("companies/sites.html", company=company, page=page, q=q,
-                           maintain=services.may_maintain(db.session, current_user, company),
+                           maintain=policy.may(current_user, "company.maintain", company),
                            today=today_brussels(), **recognition_services.template_helpers())
 
 
@@ -321,7 +320,7 @@ def mentors(company_id: int):
     page.items = services.to_mentor_views(page.items, rules=rules, today=today)
     return render_template("companies/mentors.html", company=company, page=page, q=q,
                            rules=rules, today=today,
-                           maintain=services.may_maintain(db.session, current_user, company))
+                           maintain=policy.may(current_user, "company.maintain", company))
 
 
 def _mentor_or_404(company: Company, mentor_id: int) -> Mentor:
@@ -387,11 +386,10 @@ def mentor_edit(company_id: int, mentor_id: int):
     """A mentor's checklist and profile (editable by those who maintain the company)."""
     company = _company_or_404(company_id)
     mentor = _mentor_or_404(company, mentor_id)
-    maintain = services.may_maintain(db.session, current_user, company)
+    maintain = policy.may(current_user, "company.maintain", company)
     form = MentorForm(obj=mentor)
     if request.method == "POST":
-        if not maintain:
-            abort(403)
+        policy.guard("company.maintain", company)
         if form.validate_on_submit():
             try:
                 services.update_mentor(db.session, actor=current_user, mentor=mentor,
@@ -418,6 +416,7 @@ def mentor_invite(company_id: int, mentor_id: int):
     """Invite a mentor to an account of role `mentor`, linked to the profile."""
     company = _company_or_404(company_id)
     mentor = _mentor_or_404(company, mentor_id)
+    policy.guard("mentor.invite", mentor)
     try:
         user, raw = services.invite_mentor(db.session, actor=current_user, mentor=mentor)
     except DomainError as error:

@@ -29,6 +29,13 @@ def client(app):
     return isolated_client(app)
 
 
+@pytest.fixture(autouse=True)
+def _registered(world, session):
+    """School A registered company B, which has no account of its own (A maintains it)."""
+    world.company_b.registered_by_school_id = world.school_a.id
+    session.commit()
+
+
 def _invite(session, actor, role, **fields):
     fields.setdefault("email", f"new-{role}-{factories._next()}@test.example")
     fields.setdefault("full_name", "Nieuwe Gebruiker")
@@ -105,9 +112,12 @@ def test_coordinator_cannot_invite_admins_or_sector_users(world, session, role):
 def test_coordinator_invites_company_side_users(world, session):
     company_user, _ = _invite(session, world.coordinator_a, "company",
                               company_id=world.company_b.id)
-    mentor, _ = _invite(session, world.coordinator_a, "mentor", company_id=world.company_a.id)
+    mentor, _ = _invite(session, world.coordinator_a, "mentor", company_id=world.company_b.id)
     assert (company_user.role, company_user.company_id) == ("company", world.company_b.id)
-    assert (mentor.role, mentor.company_id) == ("mentor", world.company_a.id)
+    assert (mentor.role, mentor.company_id) == ("mentor", world.company_b.id)
+    # Company A manages itself (it has an active account): no school invites into it.
+    with pytest.raises(NotAllowed):
+        _invite(session, world.coordinator_a, "mentor", company_id=world.company_a.id)
 
 
 def test_coordinator_invites_colleagues_only_into_the_own_school(world, session):
@@ -120,7 +130,7 @@ def test_coordinator_invites_colleagues_only_into_the_own_school(world, session)
 @pytest.mark.parametrize(
     ("inviter", "role"),
     [
-        ("company_user_a", "company"),
+        ("company_user_a", "sector"),
         ("company_user_a", "coordinator"),
         ("company_user_a", "admin"),
         ("mentor_user_a", "mentor"),
@@ -220,7 +230,7 @@ def test_database_refuses_inconsistent_role_and_organisation(world, session, fie
 
 def test_accepting_sets_the_password_and_signs_in(app, client, world, session):
     user, raw = _invite(session, world.coordinator_a, "mentor", full_name="Nina Nieuw",
-                        company_id=world.company_a.id)
+                        company_id=world.company_b.id)
     page = client.get(f"/invitation/{raw}")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -289,7 +299,7 @@ def test_weak_or_mismatched_password_keeps_the_link(client, world, session, pass
 
 
 def test_reissued_invitation_replaces_the_old_link(client, world, session):
-    user, first = _invite(session, world.coordinator_a, "company", company_id=world.company_a.id)
+    user, first = _invite(session, world.coordinator_a, "company", company_id=world.company_b.id)
     second = services.reissue_invitation(session, actor=world.coordinator_a, user=user)
     session.commit()
     assert client.get(f"/invitation/{first}").status_code == 410
@@ -300,7 +310,7 @@ def test_reissued_invitation_replaces_the_old_link(client, world, session):
 
 
 def test_invitation_mail_carries_a_working_link(app, client, world, session, outbox):
-    user, raw = _invite(session, world.coordinator_a, "mentor", company_id=world.company_a.id)
+    user, raw = _invite(session, world.coordinator_a, "mentor", company_id=world.company_b.id)
     with app.test_request_context():
         send_invitation(user, raw, world.coordinator_a)
     [path] = outbox.glob("*.eml")

@@ -27,8 +27,8 @@ def test_coordinator_never_invites_into_a_company_that_manages_itself(client, se
     # company_a has its own active account (company_user_a) and nothing to do with school B.
     login(client, world.coordinator_b)
     before = _users(session)
-    response = client.post("/admin/users/invite",
-                           data=_invite_data(company_id=world.company_a.id))
+    response = client.post("/admin/users/invite", data=_invite_data(
+        company_id=world.company_a.id, school_id=world.school_b.id))
     assert response.status_code in (403, 422)
     assert _users(session) == before
     for role in ("company", "mentor"):
@@ -48,6 +48,7 @@ def test_invite_form_offers_only_companies_the_coordinator_maintains(client, ses
     page = main_html(client.get("/admin/users/invite"))
     assert world.company_b.name in page
     assert world.company_a.name not in page
+    client.post("/logout")
     login(client, world.coordinator_a)
     page = main_html(client.get("/admin/users/invite"))
     assert world.company_a.name not in page and world.company_b.name not in page
@@ -59,13 +60,14 @@ def test_registering_school_invites_for_a_company_without_its_own_account(client
     session.commit()
     login(client, world.coordinator_b)
     response = client.post("/admin/users/invite", data=_invite_data(
-        company_id=world.company_b.id, email="hr@zorgb.example"))
+        company_id=world.company_b.id, email="hr@zorgb.example", school_id=world.school_b.id))
     assert response.status_code == 302
     # Another school may not, even though the company has no account yet.
+    client.post("/logout")
     login(client, world.coordinator_a)
     before = _users(session)
     response = client.post("/admin/users/invite", data=_invite_data(
-        company_id=world.company_b.id, email="hr2@zorgb.example"))
+        company_id=world.company_b.id, email="hr2@zorgb.example", school_id=world.school_a.id))
     assert response.status_code in (403, 422)
     assert _users(session) == before
 

@@ -165,7 +165,8 @@ def test_company_user_may_not_register_companies(client, world):
 
 
 def test_coordinator_keeps_data_only_until_the_company_has_an_account(client, world, session):
-    unmanaged = factories.company(session, name="Zonder account")
+    unmanaged = factories.company(session, name="Zonder account",
+                                  registered_by_school_id=world.school_a.id)
     session.commit()
     login(client, world.coordinator_a)
     assert client.get(f"/companies/{unmanaged.id}/edit").status_code == 200

@@ -1,4 +1,4 @@
-"""Who maintains a company: its own account once active, until then the school that registered it."""
+"""Who maintains a company: its own account once active, else the school that registered it."""
 
 from __future__ import annotations
 
