@@ -222,7 +222,7 @@ def test_model_without_a_rule_is_refused_loudly(scene):
 PERMISSION_HOLDERS = {
     "admin.manage": {"admin"},
     "audit.view": {"admin"},
-    "users.invite": {"admin", "coordinator"},
+    "users.invite": {"admin", "coordinator", "company"},
     "learners.manage": {"admin", "coordinator"},
     "trajectories.view": {"admin", "coordinator", "mentor", "company"},
     "companies.manage": {"admin", "coordinator", "company"},
@@ -249,25 +249,136 @@ def test_unknown_permission_is_nobody_s(scene):
     assert not policy.can(scene.admin, "no.such.permission")
 
 
+# --- object rules ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def registered(scene, session):
+    """company_b (no account of its own) was registered by school_a; company_d by nobody."""
+    scene.company_b.registered_by_school_id = scene.school_a.id
+    session.commit()
+    return scene
+
+
+def _account(scene, role: Role, organisation: str | None) -> User:
+    """An unsaved account of `role` in the named organisation."""
+    fields = {}
+    if organisation:
+        row = getattr(scene, organisation)
+        fields[organisation.rsplit("_", 1)[0] + "_id"] = row.id
+    return User(role=role.value, **fields)
+
+
 @pytest.mark.parametrize(
-    ("inviter", "role", "school", "allowed"),
+    ("inviter", "role", "organisation", "allowed"),
     [
         ("admin", Role.ADMIN, None, True),
-        ("admin", Role.SECTOR, None, True),
+        ("admin", Role.SECTOR, "sector_a", True),
         ("admin", Role.COORDINATOR, "school_b", True),
+        ("admin", Role.COMPANY, "company_a", True),
         ("coordinator_a", Role.COORDINATOR, "school_a", True),
         ("coordinator_a", Role.COORDINATOR, "school_b", False),
-        ("coordinator_a", Role.COMPANY, None, True),
-        ("coordinator_a", Role.MENTOR, None, True),
+        ("coordinator_a", Role.COMPANY, "company_b", True),  # registered by school A
+        ("coordinator_a", Role.MENTOR, "company_b", True),
+        ("coordinator_a", Role.COMPANY, "company_a", False),  # manages itself
+        ("coordinator_a", Role.MENTOR, "company_a", False),
+        ("coordinator_a", Role.COMPANY, "company_d", False),  # registered by nobody
+        ("coordinator_b", Role.COMPANY, "company_b", False),  # another school's company
         ("coordinator_a", Role.ADMIN, None, False),
-        ("coordinator_a", Role.SECTOR, None, False),
-        ("company_user_a", Role.MENTOR, None, True),
-        ("company_user_a", Role.COMPANY, None, False),
-        ("mentor_user_a", Role.MENTOR, None, False),
-        ("sector_user_a", Role.SECTOR, None, False),
-        ("inactive_coordinator_a", Role.MENTOR, None, False),
+        ("coordinator_a", Role.SECTOR, "sector_a", False),
+        ("company_user_a", Role.MENTOR, "company_a", True),
+        ("company_user_a", Role.COMPANY, "company_a", True),
+        ("company_user_a", Role.COMPANY, "company_b", False),
+        ("company_user_a", Role.COORDINATOR, "school_a", False),
+        ("mentor_user_a", Role.MENTOR, "company_a", False),
+        ("sector_user_a", Role.SECTOR, "sector_a", False),
+        ("inactive_coordinator_a", Role.COORDINATOR, "school_a", False),
     ],
 )
-def test_may_invite(scene, inviter, role, school, allowed):
-    school_id = getattr(scene, school).id if school else None
-    assert policy.may_invite(getattr(scene, inviter), role, school_id=school_id) is allowed
+def test_who_invites_whom(registered, inviter, role, organisation, allowed):
+    account = _account(registered, role, organisation)
+    assert policy.may(getattr(registered, inviter), "user.invite", account) is allowed
+    assert policy.may(getattr(registered, inviter), "user.manage", account) is allowed
+
+
+@pytest.mark.parametrize(
+    ("user", "company", "allowed"),
+    [
+        ("admin", "company_a", True),
+        ("admin", "company_d", True),
+        ("company_user_a", "company_a", True),
+        ("company_user_a", "company_b", False),
+        ("coordinator_a", "company_b", True),
+        ("coordinator_a", "company_a", False),
+        ("coordinator_a", "company_d", False),
+        ("coordinator_b", "company_b", False),
+        ("mentor_user_a", "company_a", False),
+        ("sector_user_a", "company_a", False),
+        ("inactive_coordinator_a", "company_b", False),
+    ],
+)
+def test_who_maintains_a_company(registered, user, company, allowed):
+    who, target = getattr(registered, user), getattr(registered, company)
+    assert policy.may(who, "company.maintain", target) is allowed
+    assert policy.may(who, "mentor.invite", Mentor(company_id=target.id)) is allowed
+
+
+def test_a_company_with_its_own_account_leaves_the_registering_school(registered, session):
+    assert policy.may(registered.coordinator_a, "company.maintain", registered.company_b)
+    factories.user(session, "company", company_id=registered.company_b.id)
+    session.commit()
+    assert not policy.may(registered.coordinator_a, "company.maintain", registered.company_b)
+    assert not policy.may(registered.coordinator_a, "company.invite_contact",
+                          registered.company_b)
+
+
+def test_trajectory_agreement_and_evaluation_rules(scene, session):
+    from dualflow.evaluations.models import EvaluationMoment
+
+    s = scene
+    for action in ("trajectory.manage", "agreement.manage"):
+        assert [policy.may(getattr(s, name), action, s.traj_a) for name in (
+            "admin", "coordinator_a", "coordinator_b", "company_user_a", "mentor_user_a")] == [
+            True, True, False, False, False]
+    assert policy.may(s.coordinator_a, "evaluation.review", s.traj_a)
+    assert not policy.may(s.admin, "evaluation.review", s.traj_a)
+    moment = EvaluationMoment(trajectory_id=s.traj_a.id, title="M", due_on=s.place_a.starts_on)
+    session.add(moment)
+    session.flush()
+    assert policy.may(s.mentor_user_a, "evaluation.write", moment)
+    assert not policy.may(s.mentor_user_b, "evaluation.write", moment)
+    assert not policy.may(s.coordinator_a, "evaluation.write", moment)
+    agreement = factories.agreement(session, s.place_a)
+    assert [policy.may(getattr(s, name), "agreement.download", agreement) for name in (
+        "admin", "coordinator_a", "coordinator_b", "company_user_a", "mentor_user_a")] == [
+        True, True, False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("action", "holders"),
+    [
+        ("indicators.view", {"admin", "coordinator", "sector"}),
+        ("reports.request", {"coordinator"}),
+        ("learner.national_number", {"admin", "coordinator"}),
+    ],
+)
+def test_rules_without_an_object(scene, action, holders):
+    users = {"admin": scene.admin, "coordinator": scene.coordinator_a,
+             "company": scene.company_user_a, "mentor": scene.mentor_user_a,
+             "sector": scene.sector_user_a}
+    assert {role for role, user in users.items() if policy.may(user, action)} == holders
+    assert not policy.may(AnonymousUserMixin(), action)
+
+
+def test_require_may_raises_the_rule_s_message(scene):
+    from dualflow.errors import NotAllowed
+
+    with pytest.raises(NotAllowed) as refused:
+        policy.require_may(scene.coordinator_b, "trajectory.manage", scene.traj_a)
+    assert refused.value.message == str(policy.RULES["trajectory.manage"].refusal)
+    policy.require_may(scene.coordinator_a, "trajectory.manage", scene.traj_a)
+
+
+def test_an_unknown_action_is_refused_loudly(scene):
+    with pytest.raises(LookupError):
+        policy.may(scene.admin, "no.such.action")

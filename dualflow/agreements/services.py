@@ -32,7 +32,7 @@ from dualflow.agreements import contract
 from dualflow.agreements.models import Agreement, Signature
 from dualflow.catalog.models import Programme, School, Sector
 from dualflow.companies.models import Company, Mentor, Site
-from dualflow.errors import DomainError, NotAllowed
+from dualflow.errors import DomainError
 from dualflow.i18n import format_date, local_datetime
 from dualflow.learners.models import Learner
 from dualflow.modelbase import (
@@ -260,15 +260,12 @@ def parts_of(session: Session, placement: Placement) -> Parts:
 
 
 def may_manage(actor: User, trajectory: Trajectory) -> bool:
-    """Whether `actor` may draw up, send and end agreements of this trajectory."""
-    if not policy.can(actor, "agreements.manage"):
-        return False
-    return actor.role == Role.ADMIN or actor.school_id == trajectory.school_id
+    """Whether `actor` may draw up, send and end agreements of this trajectory (see policy)."""
+    return policy.may(actor, "agreement.manage", trajectory)
 
 
 def _require_manage(actor: User, trajectory: Trajectory) -> None:
-    if not may_manage(actor, trajectory):
-        raise NotAllowed(_("Alleen de school van deze lerende beheert de overeenkomsten."))
+    policy.require_may(actor, "agreement.manage", trajectory)
 
 
 def _transition(session: Session, agreement: Agreement, action: str, *, actor: Any,

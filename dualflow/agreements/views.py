@@ -30,7 +30,7 @@ from dualflow.errors import DomainError
 from dualflow.extensions import client_ip, db, limiter
 from dualflow.i18n import format_date, today_brussels
 from dualflow.mail import send_mail
-from dualflow.modelbase import AgreementKind, AgreementStatus, Role
+from dualflow.modelbase import AgreementKind, AgreementStatus
 from dualflow.reports.models import Document
 from dualflow.trajectories.models import Placement
 
@@ -65,14 +65,8 @@ def _agreement_or_404(agreement_id: int) -> Agreement:
 
 def _managed_or_403(agreement: Agreement):
     parts = services.parts_of(db.session, db.session.get(Placement, agreement.placement_id))
-    if not services.may_manage(current_user, parts.trajectory):
-        abort(403)
+    policy.guard("agreement.manage", parts.trajectory)
     return parts
-
-
-def _may_download() -> bool:
-    """Schools (who manage) and the company (a party) download the PDFs; mentors do not."""
-    return policy.can(current_user, "agreements.manage") or current_user.role == Role.COMPANY
 
 
 def _pdf_response(content: bytes, filename: str, *, private: bool = True):
@@ -135,8 +129,7 @@ def new():
         abort(404)
     placement = policy.get_or_404(db.session, current_user, Placement, placement_id)
     parts = services.parts_of(db.session, placement)
-    if not services.may_manage(current_user, parts.trajectory):
-        abort(403)
+    policy.guard("agreement.manage", parts.trajectory)
     form = AgreementForm()
     if request.method == "GET":
         form.kind.data = _default_kind(placement.hours_per_week)
@@ -161,7 +154,7 @@ def new():
 def _detail(agreement: Agreement, *, status: int = 200, terminate_form=None):
     session = db.session
     parts = services.parts_of(session, session.get(Placement, agreement.placement_id))
-    manage = services.may_manage(current_user, parts.trajectory)
+    manage = policy.may(current_user, "agreement.manage", parts.trajectory)
     versions = services.versions(session, agreement)
     latest = versions[0].id == agreement.id
     documents = {}
@@ -175,7 +168,8 @@ def _detail(agreement: Agreement, *, status: int = 200, terminate_form=None):
         signatures=services.current_signatures(session, agreement),
         versions=versions, latest=latest, documents=documents,
         actions=services.available_actions(agreement, manage=manage, latest=latest),
-        may_download=_may_download(), history=services.history(session, agreement),
+        may_download=policy.may(current_user, "agreement.download", agreement),
+        history=services.history(session, agreement),
         send_form=SendForm(), terminate_form=terminate_form or TerminateForm(),
         trajectory_url=trajectory_url(parts.trajectory.id), today=today_brussels(),
         **services.template_helpers(),
@@ -232,8 +226,7 @@ def preview(agreement_id: int):
 
 
 def _stored_pdf(agreement: Agreement, document_id: int | None):
-    if not _may_download():
-        abort(403)
+    policy.guard("agreement.download", agreement)
     document = db.session.get(Document, document_id) if document_id else None
     if document is None:
         abort(404)

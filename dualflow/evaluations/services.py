@@ -36,7 +36,7 @@ from dualflow.companies.models import Company, Mentor, Site
 from dualflow.errors import ConcurrentEdit, DomainError, NotAllowed
 from dualflow.evaluations.models import Evaluation, EvaluationMoment, EvaluationScore
 from dualflow.learners.models import Learner
-from dualflow.modelbase import CompetencyLocation, EvaluationStatus, Role, utcnow
+from dualflow.modelbase import CompetencyLocation, EvaluationStatus, utcnow
 from dualflow.trajectories.models import Placement, Trajectory
 
 S = EvaluationStatus
@@ -118,41 +118,27 @@ def _concurrent() -> ConcurrentEdit:
 
 def mentor_of(session: Session, moment: EvaluationMoment, actor: Any) -> Mentor | None:
     """The actor's mentor record when the actor guides the placement covering the moment."""
-    if getattr(actor, "id", None) is None:
-        return None
-    return session.execute(
-        select(Mentor)
-        .join(Placement, Placement.mentor_id == Mentor.id)
-        .where(
-            Placement.trajectory_id == moment.trajectory_id,
-            Placement.starts_on <= moment.due_on,
-            Placement.ends_on >= moment.due_on,
-            Mentor.user_id == actor.id,
-        )
-        .limit(1)
-    ).scalar_one_or_none()
+    return policy.mentor_of(session, moment, actor)
 
 
 def _require_mentor(session: Session, moment: EvaluationMoment, actor: Any) -> Mentor:
-    mentor = mentor_of(session, moment, actor) if policy.can(actor, "evaluations.write") else None
-    if mentor is None:
-        raise NotAllowed(_("Alleen de mentor van deze lerende kan deze evaluatie invullen."))
+    policy.require_may(actor, "evaluation.write", moment, session=session)
+    mentor = mentor_of(session, moment, actor)
+    if mentor is None:  # the rule just held; a concurrent change of the placement
+        raise NotAllowed(str(policy.RULES["evaluation.write"].refusal))
     return mentor
 
 
 def may_review(actor: User, trajectory: Trajectory) -> bool:
-    """Whether `actor` is a coordinator of the trajectory's school."""
-    return (
-        policy.can(actor, "evaluations.review")
-        and actor.role == Role.COORDINATOR
-        and actor.school_id == trajectory.school_id
-    )
+    """Whether `actor` is a coordinator of the trajectory's school (see the policy)."""
+    return policy.may(actor, "evaluation.review", trajectory)
 
 
 def _require_reviewer(session: Session, moment: EvaluationMoment, actor: User) -> None:
     trajectory = session.get(Trajectory, moment.trajectory_id)
-    if trajectory is None or not may_review(actor, trajectory):
-        raise NotAllowed(_("Alleen de school van deze lerende kan de evaluatie nakijken."))
+    if trajectory is None:
+        raise NotAllowed(str(policy.RULES["evaluation.review"].refusal))
+    policy.require_may(actor, "evaluation.review", trajectory, session=session)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -512,7 +498,7 @@ def viewer_role(session: Session, actor: User, context: MomentContext) -> str:
 
     Whether the user may see the moment at all is the policy's question, asked before.
     """
-    if policy.can(actor, "evaluations.write") and mentor_of(session, context.moment, actor):
+    if policy.may(actor, "evaluation.write", context.moment, session=session):
         return MENTOR
     if may_review(actor, context.trajectory):
         return REVIEWER

@@ -313,7 +313,7 @@ class Indicators:
 
 def may_view(user: User) -> bool:
     """Whether `user` may open the indicators (admins, coordinators and sector users)."""
-    return policy.can(user, "indicators.view")
+    return policy.may(user, "indicators.view")
 
 
 def _sector_programmes(sector_id: int):

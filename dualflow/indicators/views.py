@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from io import BytesIO
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, render_template, request, send_file
 from flask_babel import format_date as format_babel_date
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from dualflow import pdf
+from dualflow import pdf, policy
 from dualflow.catalog.forms import STEM_LABELS
 from dualflow.extensions import db
 from dualflow.i18n import format_date, school_year_label, today_brussels
@@ -29,8 +29,7 @@ _TABLES = ", ".join(tables.TABLE_KEYS)
 
 def _require_viewer() -> None:
     # Admins, coordinators and sector users; mentors and company users have no indicators.
-    if not services.may_view(current_user):
-        abort(403)
+    policy.guard("indicators.view")
 
 
 def _year_or_none(value) -> int | None:

@@ -145,7 +145,7 @@ def format_national_number(number: str | None) -> str:
 
 def may_see_national_number(user: User) -> bool:
     """Only the school side (coordinators) and admins ever see a national number."""
-    return policy.can(user, "learners.manage")
+    return policy.may(user, "learner.national_number")
 
 
 # --- the other rules ----------------------------------------------------------------------

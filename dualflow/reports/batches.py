@@ -69,7 +69,7 @@ STATUS_VARIANTS = {QUEUED: "secondary", RUNNING: "primary", DONE: "success", FAI
 
 def may_request(user: Any) -> bool:
     """Whether `user` is a coordinator of a school (who asks for and downloads batches)."""
-    return policy.can(user, "reports.batches") and user.school_id is not None
+    return policy.may(user, "reports.request")
 
 
 def visible_batches(user: Any):

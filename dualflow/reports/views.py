@@ -52,8 +52,7 @@ def progress_report(trajectory_id: int):
 # --- batches -------------------------------------------------------------------------------
 
 def _require_coordinator() -> None:
-    if not batches.may_request(current_user):
-        abort(403)
+    policy.guard("reports.request")
 
 
 def _batch_or_404(batch_id: int):

@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import delete, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -125,14 +125,11 @@ def template_helpers() -> dict[str, Any]:
 
 def may_manage(user: User, trajectory: Trajectory) -> bool:
     """Coordinators of the trajectory's school and admins; mentors and companies only look."""
-    if not policy.can(user, "learners.manage"):
-        return False
-    return user.role == Role.ADMIN or user.school_id == trajectory.school_id
+    return policy.may(user, "trajectory.manage", trajectory)
 
 
 def _require_manage(actor: User, trajectory: Trajectory) -> None:
-    if not may_manage(actor, trajectory):
-        raise NotAllowed(_("Alleen de school van dit traject kan het wijzigen."))
+    policy.require_may(actor, "trajectory.manage", trajectory)
 
 
 def _require_active(trajectory: Trajectory) -> None:
@@ -861,12 +858,15 @@ class MomentRow:
     has_evaluation: bool
 
 
-def moments(session: Session, trajectory: Trajectory) -> list[MomentRow]:
-    """The trajectory's evaluation moments by date, each with whether its evaluation began."""
+def moments(session: Session, trajectory: Trajectory, *,
+            user: User | None = None) -> list[MomentRow]:
+    """The trajectory's evaluation moments by date (those `user` may see, when given), each
+    with whether its evaluation began."""
     rows = session.execute(
         select(EvaluationMoment, Evaluation.id)
         .outerjoin(Evaluation, Evaluation.moment_id == EvaluationMoment.id)
-        .where(EvaluationMoment.trajectory_id == trajectory.id)
+        .where(EvaluationMoment.trajectory_id == trajectory.id,
+               true() if user is None else policy.visible(user, EvaluationMoment))
         .order_by(EvaluationMoment.due_on, EvaluationMoment.id)
     ).all()
     return [
@@ -893,8 +893,10 @@ class PlacementRow:
         return self.agreements[0] if self.agreements else None
 
 
-def placements(session: Session, trajectory: Trajectory) -> list[PlacementRow]:
-    """The trajectory's placements by start date, with their agreements (two queries)."""
+def placements(session: Session, trajectory: Trajectory, *,
+               user: User | None = None) -> list[PlacementRow]:
+    """The trajectory's placements by start date (those `user` may see, when given), with
+    their agreements (two queries)."""
     rows = [
         PlacementRow(*row) for row in session.execute(
             select(Placement, Site, Company, Mentor, Recognition)
@@ -902,7 +904,8 @@ def placements(session: Session, trajectory: Trajectory) -> list[PlacementRow]:
             .join(Company, Company.id == Site.company_id)
             .join(Mentor, Mentor.id == Placement.mentor_id)
             .join(Recognition, Recognition.id == Placement.recognition_id)
-            .where(Placement.trajectory_id == trajectory.id)
+            .where(Placement.trajectory_id == trajectory.id,
+                   true() if user is None else policy.visible(user, Placement))
             .order_by(Placement.starts_on, Placement.id)
         ).all()
     ]

@@ -44,8 +44,7 @@ def _trajectory_or_404(trajectory_id: int) -> Trajectory:
 
 def _managed_or_404(trajectory_id: int) -> Trajectory:
     trajectory = _trajectory_or_404(trajectory_id)
-    if not services.may_manage(current_user, trajectory):
-        abort(403)
+    policy.guard("trajectory.manage", trajectory)
     return trajectory
 
 
@@ -177,13 +176,13 @@ def _detail(trajectory: Trajectory, *, status: int = 200, moment_form=None, end_
             placement_error: tuple[int, str] | None = None, error: str | None = None):
     session, today = db.session, today_brussels()
     ctx = services.context(session, trajectory)
-    placements = services.placements(session, trajectory)
+    placements = services.placements(session, trajectory, user=current_user)
     calendar = services.school_calendar(session, trajectory.school_id)
     deadline = services.agreement_deadline(
         trajectory, satisfied=services.has_signed_agreement(placements, today),
         calendar=calendar, today=today,
     )
-    manage = services.may_manage(current_user, trajectory)
+    manage = policy.may(current_user, "trajectory.manage", trajectory)
     if end_form is None:
         end_form = EndForm(formdata=None)
         end_form.ends_on.data = min(today, services.last_day(trajectory))
@@ -193,7 +192,7 @@ def _detail(trajectory: Trajectory, *, status: int = 200, moment_form=None, end_
         "trajectories/detail.html",
         ctx=ctx, t=trajectory, today=today, deadline=deadline, placements=placements,
         plan=services.training_plan(session, trajectory.programme_id),
-        moments=services.moments(session, trajectory),
+        moments=services.moments(session, trajectory, user=current_user),
         manage=manage and trajectory.status == TrajectoryStatus.ACTIVE.value,
         moment_form=moment_form or MomentForm(formdata=None),
         end_form=end_form, placement_error=placement_error, error=error,

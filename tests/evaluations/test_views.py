@@ -280,11 +280,12 @@ def test_a_coordinator_of_another_school_gets_404(client, session, scene):
 def test_others_in_scope_read_only(client, session, scene):
     s = scene
     fill(session, s, s.m1, {s.c1.id: 2, s.c3.id: 3, s.c4.id: None}, general_comment="Prima")
-    # Mentor B guides a later placement of Anna: sees the trajectory, not this moment's form.
+    # Mentor B guides a later placement of Anna: sees the trajectory, not the moments that
+    # fall in another mentor's placement (404, as for anything out of scope).
     factories.placement(session, s.traj_a, s.mentor_b, s.rec_a,
                         starts_on=date(2027, 7, 1), ends_on=date(2027, 8, 31))
     session.commit()
-    for user in (s.company_user_a, s.admin, s.mentor_user_b):
+    for user in (s.company_user_a, s.admin):
         login(client, user)
         response = client.get(_url(s.m1))
         page = _text(response)
@@ -293,7 +294,9 @@ def test_others_in_scope_read_only(client, session, scene):
         assert 'type="radio"' not in page and 'name="school_comment"' not in page
         client.post("/logout")
     login(client, s.mentor_user_b)
-    assert client.post(_url(s.m2), data=_form(s, {s.c1.id: 2})).status_code == 403
+    assert client.get(f"/trajectories/{s.traj_a.id}").status_code == 200
+    assert client.get(_url(s.m1)).status_code == 404
+    assert client.post(_url(s.m2), data=_form(s, {s.c1.id: 2})).status_code == 404
     assert _stored(session, s.m2) == ("planned", None, None, {})
     client.post("/logout")
     login(client, s.sector_user_a)
