@@ -208,6 +208,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = i18n.format_datetime
     app.jinja_env.filters["school_year"] = i18n.school_year_label
     app.jinja_env.globals["can"] = policy.can
+    app.jinja_env.globals["may"] = policy.may
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

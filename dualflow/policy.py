@@ -456,8 +456,12 @@ def _reviews_evaluation(user: User, trajectory: Trajectory, _session: OrmSession
             and user.school_id == trajectory.school_id)
 
 
-def _requests_report_batches(user: User, _obj: Any, _session: OrmSession) -> bool:
-    return can(user, "reports.batches") and user.school_id is not None
+def _requests_report_batches(user: User, trajectory: Trajectory | None,
+                             _session: OrmSession) -> bool:
+    # A coordinator of a school; with a trajectory, of that trajectory's school.
+    return can(user, "reports.batches") and user.school_id is not None and (
+        trajectory is None or trajectory.school_id == user.school_id
+    )
 
 
 class Rule(NamedTuple):
@@ -508,7 +512,7 @@ RULES: dict[str, Rule] = {
     # No object: open the indicators.
     "indicators.view": Rule(lambda user, _obj, _s: can(user, "indicators.view"), _l(
         "Je mag de indicatoren niet bekijken.")),
-    # No object: ask for and download progress-report batches of the own school.
+    # No object (or a trajectory): ask for and download report batches of the own school.
     "reports.request": Rule(_requests_report_batches, _l(
         "Alleen een trajectbegeleider van een school vraagt rapporten aan.")),
     # No object (or a learner): see a national number (the school side only).

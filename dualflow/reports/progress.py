@@ -15,13 +15,13 @@ from datetime import date
 from typing import Any
 
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from dualflow import pdf
+from dualflow import pdf, policy
 from dualflow.accounts.models import User
 from dualflow.catalog.models import Competency, Programme, School, Sector
 from dualflow.companies.models import Company, Mentor, Site
@@ -67,9 +67,12 @@ def report_language(language: str | None) -> str:
 
 # --- the data ------------------------------------------------------------------------------
 
-def progress_report_data(session: Session, trajectory_id: int, *,
-                         today: date | None = None) -> dict[str, Any]:
+def progress_report_data(session: Session, trajectory_id: int, *, today: date | None = None,
+                         viewer: User | None = None) -> dict[str, Any]:
     """Everything the progress report shows, as plain data; always five queries.
+
+    With `viewer`, only the placements and evaluation moments the viewer may see (a company
+    or mentor: their own part of a trajectory that passed through several companies).
 
     The queries: the trajectory with learner, programme, sector, school and coordinator; the
     placements with site, company and mentor; the workplace competencies; the moments with
@@ -103,7 +106,8 @@ def progress_report_data(session: Session, trajectory_id: int, *,
             .join(Site, Site.id == Placement.site_id)
             .join(Company, Company.id == Site.company_id)
             .join(Mentor, Mentor.id == Placement.mentor_id)
-            .where(Placement.trajectory_id == trajectory_id)
+            .where(Placement.trajectory_id == trajectory_id,
+                   true() if viewer is None else policy.visible(viewer, Placement))
             .order_by(Placement.starts_on, Placement.id)
         ).all()
     ]
@@ -124,7 +128,8 @@ def progress_report_data(session: Session, trajectory_id: int, *,
         .outerjoin(Evaluation, Evaluation.moment_id == EvaluationMoment.id)
         .outerjoin(evaluator, evaluator.id == Evaluation.mentor_id)
         .outerjoin(reviewer, reviewer.id == Evaluation.reviewed_by_id)
-        .where(EvaluationMoment.trajectory_id == trajectory_id)
+        .where(EvaluationMoment.trajectory_id == trajectory_id,
+               true() if viewer is None else policy.visible(viewer, EvaluationMoment))
         .order_by(EvaluationMoment.due_on, EvaluationMoment.id)
     ).all()
 
@@ -134,7 +139,8 @@ def progress_report_data(session: Session, trajectory_id: int, *,
         .join(Evaluation, Evaluation.id == EvaluationScore.evaluation_id)
         .join(EvaluationMoment, EvaluationMoment.id == Evaluation.moment_id)
         .where(EvaluationMoment.trajectory_id == trajectory_id,
-               EvaluationMoment.status.in_(FINAL_STATUSES))
+               EvaluationMoment.status.in_(FINAL_STATUSES),
+               true() if viewer is None else policy.visible(viewer, EvaluationMoment))
     ).scalars():
         scores[score.evaluation_id][score.competency_id] = score
 

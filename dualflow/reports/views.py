@@ -42,7 +42,7 @@ def _private(response):
 def progress_report(trajectory_id: int):
     """The trajectory's progress report as PDF, in the language of the interface."""
     trajectory = policy.get_or_404(db.session, current_user, Trajectory, trajectory_id)
-    data = progress_report_data(db.session, trajectory.id)
+    data = progress_report_data(db.session, trajectory.id, viewer=current_user)
     content = ReportRenderer().render(data, language=report_language(str(get_locale())))
     return _private(send_file(BytesIO(content), mimetype="application/pdf",
                               download_name=report_filename(data), as_attachment=False,

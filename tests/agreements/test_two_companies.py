@@ -95,3 +95,24 @@ def test_scopes_of_a_trajectory_at_two_companies(session, two):
         assert ids(user, EvaluationMoment) == {moment.id}
     assert ids(two.coordinator_a, Placement) == wanted[Placement]
     assert ids(two.coordinator_a, EvaluationMoment) == wanted[EvaluationMoment]
+
+
+def test_the_progress_report_of_company_b_holds_only_its_own_part(app, session, two):
+    from dualflow.reports.progress import progress_report_data
+
+    data = progress_report_data(session, two.traj_a.id, viewer=two.company_user_b)
+    assert [place["site"] for place in data["placements"]] == [two.site_b1.name]
+    assert [moment["title"] for moment in data["moments"]] == ["Evaluatie bij B"]
+    full = progress_report_data(session, two.traj_a.id, viewer=two.coordinator_a)
+    assert len(full["placements"]) == 2
+    client = isolated_client(app)
+    login(client, two.mentor_user_b)
+    response = client.get(f"/trajectories/{two.traj_a.id}/progress-report.pdf")
+    assert response.status_code == 200
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
+    assert "Evaluatie bij B" in text and "Eerste evaluatie" not in text
+    assert two.site_a1.name not in text
