@@ -1,4 +1,10 @@
-"""Who may do what, and which rows each user may see. Views never write a scope by hand."""
+"""Who may do what, and which rows each user may see. Views never write a scope by hand.
+
+Three tables answer every access question: `_SCOPES` (which rows of a model a user sees, through
+`visible`, `scoped` and `get_or_404`), `PERMISSIONS` (which roles use which screens, through
+`can` and the `require` view decorator) and `RULES` (who may do what to one object, through
+`may`, `require_may` in services and `guard` in views).
+"""
 
 from __future__ import annotations
 
@@ -245,7 +251,7 @@ def get_or_404(session: Session, user: User, model: type[ModelT], ident: Any) ->
     return row
 
 
-# Which roles may use which screens; object-level rules come on top through `visible`.
+# Which roles may use which screens; rows come on top through `visible`, objects through `RULES`.
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "admin.manage": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN}),

@@ -280,8 +280,8 @@ def _call_invite(session, world):
 
 def _call_reinvite(session, world):
     user = _invited(session, world)
-    services.reissue_invitation(session, actor=world.coordinator_a, user=user)
-    return user, "user.reinvited", world.coordinator_a
+    services.reissue_invitation(session, actor=world.admin, user=user)
+    return user, "user.reinvited", world.admin
 
 
 def _call_accept(session, world):
