@@ -129,7 +129,7 @@ def mentor_overview(session: Session, user: User, *, today: date) -> dict[str, A
     """Every learner the mentor guides, from every school, with the next evaluation to fill in.
 
     A moment is the mentor's when one of his or her placements covers its due date (the rule
-    of evaluations.services.mentor_of), so each row leads to a form the mentor may fill in.
+    of policy.mentor_of), so each row leads to a form the mentor may fill in.
     Learners whose placement ended still show while such a moment is open. Overdue rows come
     first, then by due date; moments the school sent back are listed apart. Two queries.
     """
