@@ -323,11 +323,12 @@ def _db_session(session: OrmSession | None) -> OrmSession:
 
 def _active_company_account(company_id):
     """SQL: the company has an activated, active account of its own."""
+    account = aliased(User)  # never correlated with a User of an enclosing query
     return exists().where(
-        User.company_id == company_id,
-        User.role == Role.COMPANY.value,
-        User.is_active.is_(True),
-        User.password_hash.is_not(None),
+        account.company_id == company_id,
+        account.role == Role.COMPANY.value,
+        account.is_active.is_(True),
+        account.password_hash.is_not(None),
     )
 
 
@@ -426,6 +427,26 @@ def _manages_account(user: User, account: User, session: OrmSession) -> bool:
     # brings anyone into a company that manages itself; a company only into its own.
     company = session.get(Company, account.company_id) if account.company_id else None
     return company is not None and _maintains_company(user, company, session)
+
+
+def manageable_accounts(user: User):
+    """SQL condition: the accounts `user` may deactivate, reactivate or re-invite.
+
+    The same rule as `"user.manage"` (see `_manages_account`), for lists of accounts.
+    """
+    if not can(user, "users.invite"):
+        return false()
+    if user.role == Role.ADMIN:
+        return true()
+    company_roles = [role.value for role in INVITABLE_ROLES.get(Role(user.role), ())
+                     if role in (Role.COMPANY, Role.MENTOR)]
+    company_side = User.role.in_(company_roles) & User.company_id.in_(
+        select(Company.id).where(maintained_companies(user))
+    )
+    if user.role == Role.COORDINATOR:
+        colleagues = (User.role == Role.COORDINATOR.value) & (User.school_id == user.school_id)
+        return colleagues | company_side
+    return company_side
 
 
 def _manages_trajectory(user: User, trajectory: Trajectory, _session: OrmSession) -> bool:

@@ -382,3 +382,18 @@ def test_require_may_raises_the_rule_s_message(scene):
 def test_an_unknown_action_is_refused_loudly(scene):
     with pytest.raises(LookupError):
         policy.may(scene.admin, "no.such.action")
+
+
+@pytest.mark.parametrize("viewer", [*ROLES, "company_user_b"])
+def test_account_lists_agree_with_the_account_rule(registered, session, viewer):
+    # company_b gets a pending (not yet activated) account of its own: it manages nothing yet.
+    registered.company_user_b = factories.user(session, "company", password_hash=None,
+                                               company_id=registered.company_b.id)
+    factories.user(session, "mentor", company_id=registered.company_d.id)
+    session.commit()
+    who = getattr(registered, viewer)
+    users = session.execute(select(User)).scalars().all()
+    by_rule = {user.id for user in users if policy.may(who, "user.manage", user)}
+    by_sql = set(session.execute(
+        select(User.id).where(policy.manageable_accounts(who))).scalars())
+    assert by_sql == by_rule

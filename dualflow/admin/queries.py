@@ -20,9 +20,11 @@ from dualflow.notifications.models import JobRun
 
 def user_list(viewer: User, *, q: str | None = None, role: str | None = None,
               status: str | None = None):
-    """Users `viewer` may see with the name of their organisation, in one query."""
+    """Users `viewer` may see with the name of their organisation and whether `viewer` may
+    manage the account, in one query."""
     statement = (
-        select(User, School.name, Company.name, Sector.name)
+        select(User, School.name, Company.name, Sector.name,
+               policy.manageable_accounts(viewer).label("manageable"))
         .outerjoin(School, School.id == User.school_id)
         .outerjoin(Company, Company.id == User.company_id)
         .outerjoin(Sector, Sector.id == User.sector_id)

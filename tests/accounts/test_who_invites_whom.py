@@ -114,6 +114,9 @@ def test_coordinator_cannot_deactivate_the_account_of_a_self_managed_company(cli
                                invited_by_id=world.coordinator_a.id)
     session.commit()
     login(client, world.coordinator_a)
+    page = main_html(client.get("/admin/users"))
+    assert colleague.email in page  # the school invited the person, and still sees the account
+    assert f"/admin/users/{colleague.id}/deactivate" not in page
     response = client.post(f"/admin/users/{colleague.id}/deactivate")
     assert response.status_code in (403, 404)
     session.expire_all()
