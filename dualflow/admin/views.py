@@ -68,13 +68,15 @@ def _display(value: Any) -> str:
         return _("ja") if value else _("nee")
     if value == "":
         return _("(leeg)")
-    if isinstance(value, str) and _ISO_DATE.match(value):
-        return format_date(date.fromisoformat(value))
-    if isinstance(value, str) and _ISO_DATETIME.match(value):
-        try:
+    # A value is only shown as a date when it is one: free text such as a name typed as
+    # "2027-02-30" is shown as typed.
+    try:
+        if isinstance(value, str) and _ISO_DATE.match(value):
+            return format_date(date.fromisoformat(value))
+        if isinstance(value, str) and _ISO_DATETIME.match(value):
             return format_datetime(datetime.fromisoformat(value))
-        except ValueError:
-            return value
+    except (ValueError, OverflowError):
+        return value
     return str(value)
 
 
