@@ -54,6 +54,14 @@ def _fresh_session() -> None:
         session["language"] = language
 
 
+def _sign_in(user, *, remember: bool = False) -> None:
+    """Every way in: a new cookie session bound to a new server-side session."""
+    _fresh_session()
+    services.start_session(db.session, user, remember=remember)
+    login_user(user, remember=remember)
+    session.permanent = True
+
+
 def _login_email_key() -> str:
     return "login-email:" + services.normalise_email(request.form.get("email", ""))
 
@@ -88,9 +96,7 @@ def login():
             db.session, email=form.email.data, password=form.password.data
         )
         if user is not None:
-            _fresh_session()
-            login_user(user, remember=form.remember.data)
-            session.permanent = True
+            _sign_in(user, remember=bool(form.remember.data))
             return redirect(_safe_next(form.next.data) or url_for("dashboard.home"))
         g.login_failed = True
         form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
@@ -102,6 +108,7 @@ def login():
 @login_required
 def logout():
     """Sign out and forget the session."""
+    services.end_session(db.session, current_user._get_current_object())
     # Clear first: logout_user() leaves the mark that deletes the remember-me cookie in the session.
     _fresh_session()
     logout_user()
@@ -184,9 +191,7 @@ def sign_in_with_link(token: str):
         user = services.sign_in_with_link(db.session, raw=token)
         if user is None:
             return render_template("accounts/link_invalid.html", sign_in=True), 410
-        _fresh_session()
-        login_user(user)
-        session.permanent = True
+        _sign_in(user)
         # Reminder mails add ?next= so that one tap opens the evaluation itself.
         return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.home"))
     return render_template("accounts/sign_in_confirm.html", user=user)
@@ -226,8 +231,7 @@ def accept_invitation(token: str):
         except DomainError as error:
             form.password.errors.append(error.message)
         else:
-            _fresh_session()
-            login_user(user)
+            _sign_in(user)
             flash(_("Welkom bij dualflow, %(name)s.", name=user.full_name), "success")
             return redirect(url_for("dashboard.home"))
     status = 200 if request.method == "GET" else 422
