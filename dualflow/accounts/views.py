@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -29,21 +27,9 @@ from dualflow.accounts.forms import (
 from dualflow.errors import DomainError
 from dualflow.extensions import db, limiter
 from dualflow.mail import send_mail
+from dualflow.urls import safe_next
 
 bp = Blueprint("accounts", __name__)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths are followed after log-in, never another host."""
-    if not target:
-        return None
-    # Browsers read a backslash as a slash and drop tabs and newlines: "/\\evil" is "//evil".
-    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _fresh_session() -> None:
@@ -97,7 +83,7 @@ def login():
         )
         if user is not None:
             _sign_in(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(form.next.data) or url_for("dashboard.home"))
+            return redirect(safe_next(form.next.data) or url_for("dashboard.home"))
         g.login_failed = True
         form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
     status = 200 if request.method == "GET" else 422
@@ -193,7 +179,7 @@ def sign_in_with_link(token: str):
             return render_template("accounts/link_invalid.html", sign_in=True), 410
         _sign_in(user)
         # Reminder mails add ?next= so that one tap opens the evaluation itself.
-        return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.home"))
+        return redirect(safe_next(request.args.get("next")) or url_for("dashboard.home"))
     return render_template("accounts/sign_in_confirm.html", user=user)
 
 
@@ -249,4 +235,4 @@ def set_language():
         if current_user.is_authenticated:
             user = current_user._get_current_object()  # the User itself, not the proxy
             services.set_language(db.session, user=user, language=language)
-    return redirect(_safe_next(request.form.get("next")) or url_for("dashboard.home"))
+    return redirect(safe_next(request.form.get("next")) or url_for("dashboard.home"))

@@ -52,6 +52,7 @@ from dualflow.jobs import STALE_AFTER
 from dualflow.modelbase import Role, utcnow
 from dualflow.navigation import ROLE_LABELS
 from dualflow.pagination import paginate
+from dualflow.urls import safe_next
 
 bp = Blueprint("admin", __name__)
 
@@ -141,10 +142,7 @@ def _data(form: FlaskForm, names: tuple[str, ...]) -> dict:
 
 def _back(default: str) -> str:
     """The list the action was started from (only paths of this site), else `default`."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return default
+    return safe_next(request.form.get("next")) or default
 
 
 # ---------------------------------------------------------------------------------------------
