@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dualflow.config import PROJECT_ROOT, load_config
 from dualflow.extensions import babel, bootstrap, csrf, db, limiter, login_manager
+from dualflow.logs import install_token_redaction
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_request_hooks(app)
     _register_error_pages(app)
     _register_template_helpers(app)
+    install_token_redaction(app)
 
     from dualflow.cli import register_cli
 

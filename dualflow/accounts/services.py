@@ -94,14 +94,19 @@ def end_session(session: Session, user: User) -> None:
     audit.record(session, actor=user, action="user.logout", entity=user)
 
 
-def _end_every_session(session: Session, user: User) -> None:
-    """Every browser of `user` is signed out (the epoch does it; the rows say so too)."""
+def _end_every_session(session: Session, user: User) -> dict:
+    """Every browser of `user` is signed out (the epoch does it; the rows say so too), and the
+    calendar feed link stops working: it may have leaked along with the old password."""
     user.session_epoch += 1
     session.execute(
         update(UserSession)
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )
+    if user.calendar_token_hash is None:
+        return {}
+    user.calendar_token_hash = None
+    return {"calendar_feed": [True, False]}  # for the audit record
 
 
 def load_user_for_session(session_id: str) -> User | None:
@@ -323,8 +328,9 @@ def reset_password(session: Session, *, raw: str, password: str) -> User:
             _("Deze link is ongeldig, al gebruikt of verlopen. Vraag een nieuwe aan.")
         )
     user.password_hash = hash_password(password)
-    _end_every_session(session, user)
-    audit.record(session, actor=user, action="user.password_reset", entity=user)
+    ended = _end_every_session(session, user)
+    audit.record(session, actor=user, action="user.password_reset", entity=user,
+                 changes=ended or None)
     return user
 
 
@@ -343,13 +349,13 @@ def set_active(session: Session, *, actor: User, user: User, active: bool) -> No
         if remaining == 0:
             raise DomainError(_("Er moet minstens één actieve beheerder overblijven."))
     user.is_active = active
-    _end_every_session(session, user)
+    ended = _end_every_session(session, user)
     audit.record(
         session,
         actor=actor,
         action="user.reactivated" if active else "user.deactivated",
         entity=user,
-        changes={"is_active": [not active, active]},
+        changes={"is_active": [not active, active], **ended},
     )
 
 
