@@ -8,8 +8,9 @@ import re
 from flask import Flask
 
 REDACTED = "[token]"
-# The loggers that write one line per request: the development server and gunicorn.
-ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
+# The loggers that write request paths: the development server's and gunicorn's access and
+# error logs, and the application's own (Flask logs "Exception on <path>" there).
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "dualflow")
 
 
 class TokenRedactingFilter(logging.Filter):
@@ -52,7 +53,7 @@ def token_path_prefixes(app: Flask) -> list[str]:
 
 
 def install_token_redaction(app: Flask) -> None:
-    """Keep link and feed tokens out of the access logs of every server the app runs under."""
+    """Keep link and feed tokens out of the request logs of every server the app runs under."""
     redacting = TokenRedactingFilter(token_path_prefixes(app))
     for name in ACCESS_LOGGERS:
         logger = logging.getLogger(name)

@@ -78,3 +78,14 @@ def test_the_development_server_logs_no_token(app, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
     assert any("/reflect/" in line for line in lines), lines
     assert all(SECRET not in line for line in lines), lines
+
+
+def test_the_application_log_of_a_failed_request_holds_no_token(app, caplog):
+    from flask import request
+
+    with app.test_request_context(f"/sign/{SECRET}", method="POST"), \
+            caplog.at_level(logging.ERROR, logger="dualflow"):
+        # What Flask writes when a view raises.
+        app.logger.error(f"Exception on {request.path} [{request.method}]")
+    [record] = [r for r in caplog.records if r.name == "dualflow"]
+    assert SECRET not in record.getMessage() and "/sign/" in record.getMessage()
