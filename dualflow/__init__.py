@@ -14,6 +14,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dualflow.config import PROJECT_ROOT, load_config
 from dualflow.extensions import babel, bootstrap, csrf, db, limiter, login_manager
+from dualflow.logs import install_token_redaction
+
+logger = logging.getLogger(__name__)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -36,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_request_hooks(app)
     _register_error_pages(app)
     _register_template_helpers(app)
+    install_token_redaction(app)
 
     from dualflow.cli import register_cli
 
@@ -131,8 +135,10 @@ def _register_blueprints(app: Flask) -> None:
             db.session.execute(text("SELECT 1"))
         except Exception as error:
             db.session.rollback()
-            reason = str(error).splitlines()[0][:200]
-            return jsonify(status="error", database="unreachable", reason=reason), 503
+            # The reason names hosts and ports: it is for the operator's log, not the caller.
+            logger.warning("health check: database unreachable: %s",
+                           str(error).splitlines()[0][:300])
+            return jsonify(status="error", database="error"), 503
         return jsonify(status="ok", database="ok")
 
     csrf.exempt(healthz)
@@ -162,13 +168,32 @@ def _register_request_hooks(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
-        if getattr(g, "no_store", False) or request.endpoint in (
-            "accounts.login",
-            "accounts.reset_password",
-            "accounts.accept_invitation",
+        if app.config["ENV_NAME"] == "production":
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        if "no-store" not in response.headers.get("Cache-Control", "") and (
+            getattr(g, "no_store", False)
+            or request.endpoint in _NO_STORE_ENDPOINTS
+            or _signed_in()
         ):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+# Anonymous pages that still carry a secret or a personal form.
+_NO_STORE_ENDPOINTS = ("accounts.login", "accounts.reset_password", "accounts.accept_invitation")
+# Files that are the same for everyone; asking for the user there would cost a query.
+_SHARED_ENDPOINTS = ("static", "bootstrap.static")
+
+
+def _signed_in() -> bool:
+    """Whether this response goes to a signed-in user (whose pages no cache may keep)."""
+    from flask_login import current_user
+
+    if request.endpoint in _SHARED_ENDPOINTS:
+        return False
+    return bool(current_user.is_authenticated)
 
 
 def _register_error_pages(app: Flask) -> None:

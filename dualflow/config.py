@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -121,6 +122,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # "Stay signed in" lasts this many days; a session without it ends after the hours
+        # below, however busy it is kept. Both end at log-out, on the server.
+        "REMEMBER_DAYS": int(_env("REMEMBER_DAYS", "30") or 30),
+        "SESSION_MAX_HOURS": int(_env("SESSION_MAX_HOURS", "12") or 12),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "BOOTSTRAP_SERVE_LOCAL": True,
@@ -137,5 +142,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "TESTING": False,
     }
     config.update(overrides)
+    config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=config["REMEMBER_DAYS"]))
     config["SQLALCHEMY_ENGINES"] = {"default": config["DATABASE_URL"]}
     return config

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -36,10 +36,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+# Requests that change something; their transactions on SQLite take the write lock up front.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _changing_request() -> bool:
+    return has_request_context() and request.method not in _SAFE_METHODS
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
+    """On SQLite a transaction that read first cannot write once another connection has
+    committed meanwhile: it fails at once with "database is locked" instead of waiting. A
+    state-changing request therefore starts with the write lock (BEGIN IMMEDIATE): other
+    writers wait for it (busy timeout) and it waits for them. Page views read without it, so
+    they never block each other or a writer."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _changing_request() else "BEGIN")
 
 
 def client_ip() -> str | None:

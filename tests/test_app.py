@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from dualflow.config import ConfigurationError
@@ -14,7 +16,7 @@ def test_healthz_reports_database_ok(client):
     assert response.json == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_is_503_when_database_is_unreachable(tmp_path, make_app):
+def test_healthz_is_503_when_database_is_unreachable(tmp_path, make_app, caplog):
     app = make_app(
         {
             "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
@@ -22,10 +24,15 @@ def test_healthz_is_503_when_database_is_unreachable(tmp_path, make_app):
             "INSTANCE_PATH": str(tmp_path),
         }
     )
-    response = app.test_client().get("/healthz")
+    with caplog.at_level(logging.WARNING, logger="dualflow"):
+        response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json["database"] == "unreachable"
-    assert response.json["reason"]
+    # Anonymous callers learn that the database is down, not where it lives.
+    assert response.json == {"status": "error", "database": "error"}
+    body = response.get_data(as_text=True)
+    assert "127.0.0.1" not in body and ":1" not in body and "nobody" not in body
+    # The reason goes to the server's log.
+    assert any("127.0.0.1" in record.getMessage() for record in caplog.records)
 
 
 def test_production_refuses_to_start_without_secret_key_and_database(

@@ -88,6 +88,41 @@ def test_security_headers_on_every_page(client, world, path):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+def _plain_pages(app) -> list[str]:
+    """Every page without path arguments that a browser can open."""
+    return sorted(
+        rule.rule for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments
+        and rule.endpoint not in ("static", "bootstrap.static", "healthz")
+    )
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator_a", "company_user_a", "mentor_user_a",
+                                  "sector_user_a"])
+def test_no_response_to_a_signed_in_user_may_be_stored(app, client, world, role):
+    login(client, getattr(world, role))
+    paths = [*_plain_pages(app), "/no/such/page"]
+    assert len(paths) > 20
+    for path in paths:
+        response = client.get(path)
+        assert "no-store" in response.headers.get("Cache-Control", ""), (path, response.status)
+
+
+def test_an_anonymous_page_without_personal_data_may_be_cached(client):
+    # The log-in form keeps its own no-store; the health check is for machines.
+    assert "no-store" not in client.get("/healthz").headers.get("Cache-Control", "")
+
+
+def test_strict_transport_security_in_production_only(app, make_app, session, monkeypatch,
+                                                      client):
+    from tests.clients import joined_app
+
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    production = joined_app(make_app, app, session, monkeypatch, ENV_NAME="production")
+    response = isolated_client(production).get("/login")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
 @pytest.mark.parametrize("role", ["admin", "coordinator_a", "company_user_a", "mentor_user_a",
                                   "sector_user_a"])
 def test_pages_need_nothing_the_content_security_policy_blocks(client, world, role):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from dualflow.forms import Form
 from dualflow.modelbase import Language
 
 
@@ -15,7 +15,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("E-mailadres"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]
     )
@@ -24,19 +24,19 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(
         _l("E-mailadres"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]
     )
 
 
-class SignInLinkForm(FlaskForm):
+class SignInLinkForm(Form):
     email = EmailField(
         _l("E-mailadres"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("Nieuw wachtwoord"), validators=[DataRequired(), Length(min=10, max=200)]
     )
@@ -49,7 +49,7 @@ class NewPasswordForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     full_name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(
         _l("E-mailadres"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]

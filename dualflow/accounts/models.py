@@ -65,8 +65,24 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        """Session identifier: id and epoch, so bumping the epoch ends old sessions."""
-        return f"{self.id}:{self.session_epoch}"
+        """Session identifier: id, epoch and the key of the server-side session.
+
+        Bumping the epoch ends every session; ending the `UserSession` row ends this one. The
+        key is set by `accounts.services.start_session` or the session loader; without it the
+        identifier signs nobody in.
+        """
+        key = self.__dict__.get("_session_key") or ""
+        return f"{self.id}:{self.session_epoch}:{key}"
+
+    def attach_session_key(self, key: str) -> None:
+        """Bind this loaded user to the raw key of the browser session it was loaded for."""
+        # Not a column: bypass pydantic, which refuses attributes that are not fields.
+        object.__setattr__(self, "_session_key", key)
+
+    @property
+    def session_key(self) -> str | None:
+        """The raw key of the browser session this user object was loaded for, if any."""
+        return self.__dict__.get("_session_key")
 
 
 class AccessToken(SQLModel, table=True):

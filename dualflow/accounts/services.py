@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dualflow import audit, policy, tokens
-from dualflow.accounts.models import User
+from dualflow.accounts.models import User, UserSession
 from dualflow.catalog.models import School, Sector
 from dualflow.companies.models import Company
 from dualflow.errors import DomainError, NotAllowed
@@ -52,15 +53,84 @@ def find_by_email(session: Session, email: str) -> User | None:
     ).scalar_one_or_none()
 
 
+def start_session(session: Session, user: User, *, remember: bool) -> UserSession:
+    """Open a server-side session for a browser that just signed in as `user`.
+
+    The raw key goes into the session (and remember-me) cookie through `user.get_id()`; only
+    its SHA-256 is stored. A remembered session lasts the configured days, any other one the
+    configured hours at most.
+    """
+    now = utcnow()
+    # Ended and expired sessions are of no use to anybody: the table keeps only live ones.
+    session.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user.id,
+            or_(UserSession.ended_at.is_not(None), UserSession.expires_at <= now),
+        )
+    )
+    config = current_app.config
+    lifetime = (timedelta(days=config["REMEMBER_DAYS"]) if remember
+                else timedelta(hours=config["SESSION_MAX_HOURS"]))
+    key = secrets.token_urlsafe(32)
+    row = UserSession(user_id=user.id, key_hash=tokens.hash_token(key), remember=remember,
+                      created_at=now, expires_at=now + lifetime)
+    session.add(row)
+    session.flush()
+    user.attach_session_key(key)
+    return row
+
+
+def end_session(session: Session, user: User) -> None:
+    """Log-out: the browser session `user` was loaded for stops working, on the server too."""
+    if not user.session_key:
+        return
+    session.execute(
+        update(UserSession)
+        .where(UserSession.key_hash == tokens.hash_token(user.session_key),
+               UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    audit.record(session, actor=user, action="user.logout", entity=user)
+
+
+def _end_every_session(session: Session, user: User) -> dict:
+    """Every browser of `user` is signed out (the epoch does it; the rows say so too), and the
+    calendar feed link stops working: it may have leaked along with the old password."""
+    user.session_epoch += 1
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    if user.calendar_token_hash is None:
+        return {}
+    user.calendar_token_hash = None
+    return {"calendar_feed": [True, False]}  # for the audit record
+
+
 def load_user_for_session(session_id: str) -> User | None:
-    """flask-login loader: the active user whose session epoch still matches."""
+    """flask-login loader: the active user of a live session whose key and epoch match."""
     try:
-        user_id, epoch = (int(part) for part in session_id.split(":"))
+        user_part, epoch_part, key = session_id.split(":")
+        user_id, epoch = int(user_part), int(epoch_part)
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active or user.session_epoch != epoch:
+    if not key:
         return None
+    user = db.session.execute(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            User.is_active.is_(True),
+            User.session_epoch == epoch,
+            UserSession.key_hash == tokens.hash_token(key),
+            UserSession.ended_at.is_(None),
+            UserSession.expires_at > utcnow(),
+        )
+    ).scalar_one_or_none()
+    if user is not None:
+        user.attach_session_key(key)
     return user
 
 
@@ -260,8 +330,9 @@ def reset_password(session: Session, *, raw: str, password: str) -> User:
             _("Deze link is ongeldig, al gebruikt of verlopen. Vraag een nieuwe aan.")
         )
     user.password_hash = hash_password(password)
-    user.session_epoch += 1
-    audit.record(session, actor=user, action="user.password_reset", entity=user)
+    ended = _end_every_session(session, user)
+    audit.record(session, actor=user, action="user.password_reset", entity=user,
+                 changes=ended or None)
     return user
 
 
@@ -281,13 +352,13 @@ def set_active(session: Session, *, actor: User, user: User, active: bool) -> No
         if remaining == 0:
             raise DomainError(_("Er moet minstens één actieve beheerder overblijven."))
     user.is_active = active
-    user.session_epoch += 1
+    ended = _end_every_session(session, user)
     audit.record(
         session,
         actor=actor,
         action="user.reactivated" if active else "user.deactivated",
         entity=user,
-        changes={"is_active": [not active, active]},
+        changes={"is_active": [not active, active], **ended},
     )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -29,21 +27,9 @@ from dualflow.accounts.forms import (
 from dualflow.errors import DomainError
 from dualflow.extensions import db, limiter
 from dualflow.mail import send_mail
+from dualflow.urls import safe_next
 
 bp = Blueprint("accounts", __name__)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths are followed after log-in, never another host."""
-    if not target:
-        return None
-    # Browsers read a backslash as a slash and drop tabs and newlines: "/\\evil" is "//evil".
-    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _fresh_session() -> None:
@@ -52,6 +38,14 @@ def _fresh_session() -> None:
     session.clear()
     if language:
         session["language"] = language
+
+
+def _sign_in(user, *, remember: bool = False) -> None:
+    """Every way in: a new cookie session bound to a new server-side session."""
+    _fresh_session()
+    services.start_session(db.session, user, remember=remember)
+    login_user(user, remember=remember)
+    session.permanent = True
 
 
 def _login_email_key() -> str:
@@ -88,10 +82,8 @@ def login():
             db.session, email=form.email.data, password=form.password.data
         )
         if user is not None:
-            _fresh_session()
-            login_user(user, remember=form.remember.data)
-            session.permanent = True
-            return redirect(_safe_next(form.next.data) or url_for("dashboard.home"))
+            _sign_in(user, remember=bool(form.remember.data))
+            return redirect(safe_next(form.next.data) or url_for("dashboard.home"))
         g.login_failed = True
         form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
     status = 200 if request.method == "GET" else 422
@@ -102,6 +94,7 @@ def login():
 @login_required
 def logout():
     """Sign out and forget the session."""
+    services.end_session(db.session, current_user._get_current_object())
     # Clear first: logout_user() leaves the mark that deletes the remember-me cookie in the session.
     _fresh_session()
     logout_user()
@@ -184,11 +177,9 @@ def sign_in_with_link(token: str):
         user = services.sign_in_with_link(db.session, raw=token)
         if user is None:
             return render_template("accounts/link_invalid.html", sign_in=True), 410
-        _fresh_session()
-        login_user(user)
-        session.permanent = True
+        _sign_in(user)
         # Reminder mails add ?next= so that one tap opens the evaluation itself.
-        return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.home"))
+        return redirect(safe_next(request.args.get("next")) or url_for("dashboard.home"))
     return render_template("accounts/sign_in_confirm.html", user=user)
 
 
@@ -226,8 +217,7 @@ def accept_invitation(token: str):
         except DomainError as error:
             form.password.errors.append(error.message)
         else:
-            _fresh_session()
-            login_user(user)
+            _sign_in(user)
             flash(_("Welkom bij dualflow, %(name)s.", name=user.full_name), "success")
             return redirect(url_for("dashboard.home"))
     status = 200 if request.method == "GET" else 422
@@ -245,4 +235,4 @@ def set_language():
         if current_user.is_authenticated:
             user = current_user._get_current_object()  # the User itself, not the proxy
             services.set_language(db.session, user=user, language=language)
-    return redirect(_safe_next(request.form.get("next")) or url_for("dashboard.home"))
+    return redirect(safe_next(request.form.get("next")) or url_for("dashboard.home"))

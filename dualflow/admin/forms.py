@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Field, Form, IntegerField, SelectField, StringField
+from wtforms import DateField, Field, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from dualflow.accounts.forms import InviteForm
@@ -19,6 +19,7 @@ from dualflow.admin.offsets import (
     parse_days,
 )
 from dualflow.catalog.forms import SchoolForm, SectorForm, optional_int
+from dualflow.forms import PlainForm
 from dualflow.navigation import ROLE_LABELS
 
 USER_STATUS_LABELS = {
@@ -157,7 +158,7 @@ class AdminSectorForm(ReminderOffsetsMixin, SectorForm):
 # Filters come from the query string, so these are plain forms without a CSRF token.
 
 
-class UserFilterForm(Form):
+class UserFilterForm(PlainForm):
     q = StringField(_l("Zoeken"))
     role = SelectField(
         _l("Rol"),
@@ -168,7 +169,7 @@ class UserFilterForm(Form):
                          choices=[("", _l("Alle statussen")), *USER_STATUS_LABELS.items()])
 
 
-class AuditFilterForm(Form):
+class AuditFilterForm(PlainForm):
     actor = StringField(_l("Door (e-mailadres)"))
     action = StringField(_l("Actie (begint met)"))
     entity_type = SelectField(
@@ -182,7 +183,7 @@ class AuditFilterForm(Form):
     date_to = DateField(_l("Tot en met"), validators=[Optional()])
 
 
-def valid_filters(form: Form) -> dict:
+def valid_filters(form: PlainForm) -> dict:
     """The filter values that parsed; a malformed filter is left out rather than refused."""
     form.validate()
     return {

@@ -192,10 +192,12 @@ def run_job_now(session, *, actor: User, job: str) -> RunNowResult:
     it does nothing, and a failed period is retried.
     """
     function = job_registry()[job][0]
-    # The job works in its own sessions and commits there. Ending this request's read
-    # transaction first matters on SQLite: a reader whose snapshot predates another
-    # connection's commit may not write afterwards (the audit row below).
-    session.rollback()
+    # The job works in its own sessions and commits there. This request's transaction ends
+    # first, and with a commit rather than a rollback: a rollback would expire the signed-in
+    # user, whose reload during the job (the page language) would open a transaction that
+    # either holds the SQLite write lock the job needs, or predates the job's commits and may
+    # then not write the audit row below ("database is locked"). Nothing was written yet.
+    session.commit()
     started = clock.perf_counter()
     result, error = None, ""
     try:

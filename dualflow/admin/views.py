@@ -52,6 +52,7 @@ from dualflow.jobs import STALE_AFTER
 from dualflow.modelbase import Role, utcnow
 from dualflow.navigation import ROLE_LABELS
 from dualflow.pagination import paginate
+from dualflow.urls import safe_next
 
 bp = Blueprint("admin", __name__)
 
@@ -68,13 +69,15 @@ def _display(value: Any) -> str:
         return _("ja") if value else _("nee")
     if value == "":
         return _("(leeg)")
-    if isinstance(value, str) and _ISO_DATE.match(value):
-        return format_date(date.fromisoformat(value))
-    if isinstance(value, str) and _ISO_DATETIME.match(value):
-        try:
+    # A value is only shown as a date when it is one: free text such as a name typed as
+    # "2027-02-30" is shown as typed.
+    try:
+        if isinstance(value, str) and _ISO_DATE.match(value):
+            return format_date(date.fromisoformat(value))
+        if isinstance(value, str) and _ISO_DATETIME.match(value):
             return format_datetime(datetime.fromisoformat(value))
-        except ValueError:
-            return value
+    except (ValueError, OverflowError):
+        return value
     return str(value)
 
 
@@ -139,10 +142,7 @@ def _data(form: FlaskForm, names: tuple[str, ...]) -> dict:
 
 def _back(default: str) -> str:
     """The list the action was started from (only paths of this site), else `default`."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return default
+    return safe_next(request.form.get("next")) or default
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,6 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from dualflow.forms import Form
+
 
 def kind_choices():
     """The three kinds, labelled in the user's language."""
@@ -24,7 +25,7 @@ def kind_choices():
     return list(KIND_LABELS.items())
 
 
-class AgreementForm(FlaskForm):
+class AgreementForm(Form):
     """The terms of an agreement: kind, period, hours a week, allowance or wage."""
 
     kind = SelectField(_l("Soort overeenkomst"), choices=kind_choices,
@@ -41,18 +42,18 @@ class AgreementForm(FlaskForm):
     )
 
 
-class SendForm(FlaskForm):
+class SendForm(Form):
     """Confirm sending the agreement for signature."""
 
 
-class TerminateForm(FlaskForm):
+class TerminateForm(Form):
     """End a signed agreement on a date, with a reason."""
 
     terminated_on = DateField(_l("Laatste dag van de overeenkomst"), validators=[InputRequired()])
     reason = TextAreaField(_l("Reden"), validators=[DataRequired(), Length(max=1000)])
 
 
-class SignForm(FlaskForm):
+class SignForm(Form):
     """A party signs by typing the full name and approving what it read."""
 
     full_name = StringField(_l("Je volledige naam"), validators=[DataRequired(), Length(max=200)])

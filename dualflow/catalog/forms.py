@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    Form,
     IntegerField,
     SelectField,
     StringField,
@@ -28,6 +26,7 @@ from dualflow.catalog.services import (
     SCHOOL_KINDS,
     SECTOR_LIMITS,
 )
+from dualflow.forms import Form, PlainForm
 from dualflow.modelbase import CompetencyLocation, Level, StemLabel, Track
 
 TRACK_LABELS = {
@@ -82,7 +81,7 @@ def _range(field: str):
                        message=_l("Kies een waarde van %(min)s tot %(max)s."))
 
 
-class SchoolForm(FlaskForm):
+class SchoolForm(Form):
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     institution_number = StringField(
         _l("Instellingsnummer"),
@@ -114,14 +113,14 @@ class SchoolForm(FlaskForm):
     is_active = BooleanField(_l("Actief"), default=True)
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(Form):
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=100)])
     # InputRequired, not DataRequired: a malformed date then says so instead of "required".
     starts_on = DateField(_l("Van"), validators=[InputRequired()])
     ends_on = DateField(_l("Tot en met"), validators=[InputRequired()])
 
 
-class SectorForm(FlaskForm):
+class SectorForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=30)])
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mailadres"), validators=_OPTIONAL_EMAIL)
@@ -165,7 +164,7 @@ class SectorForm(FlaskForm):
     )
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=30)])
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     sector_id = SelectField(_l("Sector"), coerce=optional_int,
@@ -178,14 +177,14 @@ class ProgrammeForm(FlaskForm):
     is_active = BooleanField(_l("Actief"), default=True)
 
 
-class CompetencyForm(FlaskForm):
+class CompetencyForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)])
     title = StringField(_l("Omschrijving"), validators=[DataRequired(), Length(max=300)])
     location = SelectField(_l("Waar verworven"), choices=list(LOCATION_LABELS.items()),
                            default=CompetencyLocation.WORKPLACE.value)
 
 
-class ProgrammeFilterForm(Form):
+class ProgrammeFilterForm(PlainForm):
     """The filters above the programme list (query string, no CSRF)."""
 
     q = StringField(_l("Zoeken"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,6 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from dualflow.forms import Form
+
 LEGAL_FORMS = ["BV", "NV", "CV", "VOF", "CommV", "VZW", "IVZW", "Stichting", "Eenmanszaak",
                "Publiekrechtelijk"]
 
@@ -23,7 +24,7 @@ def _legal_form_choices():
             ("Andere", _l("Andere"))]
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(Form):
     """A company's identity, address and contact person."""
 
     kbo_number = StringField(
@@ -55,7 +56,7 @@ class NewCompanyForm(CompanyForm):
     invite_contact = BooleanField(_l("Contactpersoon per e-mail uitnodigen voor een account"))
 
 
-class SiteForm(FlaskForm):
+class SiteForm(Form):
     """A site (vestigingseenheid) of a company."""
 
     number = StringField(_l("Vestigingsnummer"), validators=[DataRequired(), Length(max=20)])
@@ -65,7 +66,7 @@ class SiteForm(FlaskForm):
     municipality = StringField(_l("Gemeente"), validators=[DataRequired(), Length(max=100)])
 
 
-class MentorForm(FlaskForm):
+class MentorForm(Form):
     """A mentor's profile with the facts the eligibility rules look at."""
 
     first_name = StringField(_l("Voornaam"), validators=[DataRequired(), Length(max=100)])
@@ -86,7 +87,7 @@ class MentorForm(FlaskForm):
     is_active = BooleanField(_l("Actief"), default=True)
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """The filters of the company list (GET, no CSRF)."""
 
     class Meta:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from dualflow.catalog.models import Competency
 from dualflow.evaluations.models import EvaluationScore
 from dualflow.evaluations.services import COMMENT_MAX, GENERAL_COMMENT_MAX, LEVELS, REASON_MAX
+from dualflow.forms import Form
 
 # The radio value of an explicit "not assessed this time".
 NOT_ASSESSED = "na"
@@ -28,7 +28,7 @@ def comment_field(competency_id: int) -> str:
     return f"comment-{competency_id}"
 
 
-class EvaluationForm(FlaskForm):
+class EvaluationForm(Form):
     """The mentor's form; `for_competencies` adds a level and a comment per competency."""
 
     general_comment = TextAreaField(_l("Algemene opmerking"),
@@ -98,14 +98,14 @@ class EvaluationForm(FlaskForm):
         return int(raw) if raw.isdigit() else None
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     """The school marks a submitted evaluation reviewed, with its comment."""
 
     school_comment = TextAreaField(_l("Opmerking van de school"),
                                    validators=[Optional(), Length(max=GENERAL_COMMENT_MAX)])
 
 
-class SendBackForm(FlaskForm):
+class SendBackForm(Form):
     """The school sends a submitted evaluation back to the mentor, with the reason."""
 
     # Required, but the service says so (in words the mentor's reviewer understands).
@@ -113,11 +113,11 @@ class SendBackForm(FlaskForm):
                            validators=[Optional(), Length(max=REASON_MAX)])
 
 
-class ReflectionLinkForm(FlaskForm):
+class ReflectionLinkForm(Form):
     """Confirm sending the self-reflection link to the learner."""
 
 
-class ReflectionForm(FlaskForm):
+class ReflectionForm(Form):
     """The learner's self-reflection."""
 
     text = TextAreaField(_l("Jouw zelfreflectie"),

@@ -12,7 +12,6 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -20,6 +19,7 @@ from dualflow import policy
 from dualflow.evaluations import overview
 from dualflow.evaluations.services import status_label
 from dualflow.extensions import db
+from dualflow.forms import Form
 from dualflow.i18n import format_date, format_datetime, school_year_label, today_brussels
 from dualflow.modelbase import Role
 from dualflow.pagination import requested_page
@@ -41,7 +41,7 @@ STATUS_VARIANTS = {
 }
 
 
-class OverviewFilterForm(FlaskForm):
+class OverviewFilterForm(Form):
     """The filters of the evaluation overview (GET, no CSRF); kept in the URL."""
 
     class Meta:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import Optional
 
+from dualflow.forms import Form
 
-class IndicatorFilterForm(FlaskForm):
+
+class IndicatorFilterForm(Form):
     """School year and reference year; for admins also a school and a sector."""
 
     class Meta:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from dualflow.forms import Form
 
 
 def gender_choices():
@@ -20,7 +21,7 @@ def language_choices():
     return [("nl", _l("Nederlands")), ("fr", _l("Frans"))]
 
 
-class LearnerForm(FlaskForm):
+class LearnerForm(Form):
     """A learner's identity, contact data and guardian."""
 
     school_id = SelectField(_l("School"), coerce=int, validate_choice=False)
@@ -43,7 +44,7 @@ class LearnerForm(FlaskForm):
     guardian_phone = StringField(_l("Telefoon ouder of voogd"), validators=[Length(max=40)])
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """The filters of the learner list (GET, no CSRF)."""
 
     class Meta:
@@ -60,7 +61,7 @@ class SearchForm(FlaskForm):
                             validators=[Optional()])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """The upload of a learner file, checked first (dry run)."""
 
     school_id = SelectField(_l("School"), coerce=int, validate_choice=False)
@@ -71,7 +72,7 @@ class ImportForm(FlaskForm):
     ])
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     """Import the file that the dry run checked (carried in the page, signed)."""
 
     payload = HiddenField()

@@ -55,6 +55,7 @@ from dualflow.jobs import run_once
 from dualflow.mail import Mailer, build_message
 from dualflow.modelbase import Role, utcnow
 from dualflow.notifications.models import JobRun, Notification
+from dualflow.urls import safe_next
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +118,7 @@ def own_notification(session: Session, user: User, notification_id: int) -> Noti
 
 def safe_link(link: str | None) -> str | None:
     """The notification's link when it is a path of this site, else None (never another host)."""
-    if not link or not link.startswith("/") or link.startswith("//"):
-        return None
-    if "\\" in link or any(ord(char) < 32 or ord(char) == 127 for char in link):
-        return None
-    return link
+    return safe_next(link)
 
 
 def mark_read(session: Session, *, user: User, notification: Notification,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
 from dualflow.accounts.models import User
+from dualflow.forms import Form
 from dualflow.notifications.delivery import DAILY, IMMEDIATE, NO_MAIL
 
 MAIL_FREQUENCY_LABELS = {
@@ -32,7 +32,7 @@ def stored_mail_frequencies() -> tuple[str, ...]:
     return tuple(MAIL_FREQUENCY_LABELS)
 
 
-class MailFrequencyForm(FlaskForm):
+class MailFrequencyForm(Form):
     frequency = RadioField(_l("E-mail over meldingen"), validators=[InputRequired()])
 
     def __init__(self, *args, **kwargs) -> None:
@@ -42,5 +42,5 @@ class MailFrequencyForm(FlaskForm):
                                   MAIL_FREQUENCY_LABELS.items() if value in allowed]
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button-only form: the CSRF token is all it carries."""

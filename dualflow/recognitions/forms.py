@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,8 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from dualflow.forms import Form
+
 
 class MultiCheckboxField(SelectMultipleField):
     """A multiple choice shown as a list of checkboxes."""
@@ -23,7 +24,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     """A company site, a programme, the mentor(s) and the sworn declaration."""
 
     site_id = SelectField(_l("Vestiging"), coerce=int, validate_choice=False)
@@ -38,7 +39,7 @@ class RequestForm(FlaskForm):
     )
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     """Validity of the recognition; defaults to the sector's number of years."""
 
     valid_from = DateField(_l("Geldig vanaf"), validators=[Optional()])
@@ -46,13 +47,13 @@ class ApproveForm(FlaskForm):
     note = TextAreaField(_l("Opmerking (optioneel)"), validators=[Optional(), Length(max=2000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """A refusal or withdrawal: the reason is required and shown to the requester."""
 
     reason = TextAreaField(_l("Reden"), validators=[Optional(), Length(max=2000)])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     """The register filters (GET, no CSRF); the exports use exactly the same."""
 
     class Meta:
@@ -68,7 +69,7 @@ class RegisterForm(FlaskForm):
     q = StringField(_l("Naam"), validators=[Optional(), Length(max=100)])
 
 
-class ListFilterForm(FlaskForm):
+class ListFilterForm(Form):
     """Status and search filter of the recognition lists (GET, no CSRF)."""
 
     class Meta:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 
+from dualflow.forms import Form
 
-class BatchForm(FlaskForm):
+
+class BatchForm(Form):
     """School year (required), and optionally one programme and one class."""
 
     school_year = SelectField(_l("Schooljaar"), coerce=int)

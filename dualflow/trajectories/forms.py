@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
@@ -15,8 +14,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from dualflow.forms import Form
 
-class TrajectoryForm(FlaskForm):
+
+class TrajectoryForm(Form):
     """A new trajectory: programme, school year, start, coordinator, class and evaluation plan."""
 
     programme_id = SelectField(_l("Opleiding"), coerce=int, validate_choice=False)
@@ -34,7 +35,7 @@ class TrajectoryForm(FlaskForm):
     fixed_dates = TextAreaField(_l("Vaste data"), validators=[Optional(), Length(max=2000)])
 
 
-class EndForm(FlaskForm):
+class EndForm(Form):
     """How and when a trajectory ends, and why."""
 
     status = SelectField(_l("Afloop"), validate_choice=False)
@@ -42,14 +43,14 @@ class EndForm(FlaskForm):
     reason = TextAreaField(_l("Reden of toelichting"), validators=[Optional(), Length(max=500)])
 
 
-class MomentForm(FlaskForm):
+class MomentForm(Form):
     """An evaluation moment: title and date."""
 
     title = StringField(_l("Titel"), validators=[InputRequired(), Length(max=100)])
     due_on = DateField(_l("Datum"), validators=[InputRequired()])
 
 
-class PlacementForm(FlaskForm):
+class PlacementForm(Form):
     """A placement at the chosen recognised site: mentor, period and hours per week."""
 
     site_id = HiddenField()
@@ -60,13 +61,13 @@ class PlacementForm(FlaskForm):
                                   validators=[InputRequired(), NumberRange(min=0.5, max=50)])
 
 
-class EndPlacementForm(FlaskForm):
+class EndPlacementForm(Form):
     """The new, earlier last day of a placement."""
 
     ends_on = DateField(_l("Nieuwe einddatum"), validators=[InputRequired()])
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """The filters of the trajectory list (GET, no CSRF)."""
 
     class Meta:
@@ -82,7 +83,7 @@ class FilterForm(FlaskForm):
     attention = SelectField(_l("Actie nodig"), validate_choice=False, validators=[Optional()])
 
 
-class WorkplaceSearchForm(FlaskForm):
+class WorkplaceSearchForm(Form):
     """Search the register for a workplace of the trajectory's programme (GET, no CSRF)."""
 
     class Meta:
@@ -93,7 +94,7 @@ class WorkplaceSearchForm(FlaskForm):
     on = DateField(_l("Erkend op"), validators=[Optional()])
 
 
-class LearnerSearchForm(FlaskForm):
+class LearnerSearchForm(Form):
     """Find the learner to open a trajectory for (GET, no CSRF)."""
 
     class Meta:

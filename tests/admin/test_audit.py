@@ -144,3 +144,16 @@ def test_audit_log_queries_do_not_grow_with_the_data(app, client, session, world
     small = queries_for(app, client, "/admin/audit")
     add(35)
     assert queries_for(app, client, "/admin/audit") == small
+
+
+@pytest.mark.parametrize("value", ["2027-02-30", "2026-13-01T25:61", "0000-00-00", "2026-02-29"])
+def test_a_value_that_only_looks_like_a_date_is_shown_as_typed(client, session, world, value):
+    _event(session, actor=world.coordinator_a, action="company.updated", entity_type="companies",
+           entity_id=1, at=datetime(2026, 3, 7, 9, 0, tzinfo=UTC),
+           changes={"contact_name": ["Jan", value], "name": value})
+    session.commit()
+    login(client, world.admin)
+    response = client.get("/admin/audit?action=company.updated")
+    assert response.status_code == 200
+    rows = _rows(client, "action=company.updated")
+    assert value in rows

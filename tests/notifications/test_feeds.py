@@ -191,3 +191,24 @@ def test_the_feed_is_rate_limited_per_link(app, client, world):
     assert statuses[:30] == [200] * 30
     assert statuses[30] == 429
 
+
+
+@pytest.mark.parametrize("how", ["password_reset", "deactivation"])
+def test_a_password_reset_or_deactivation_ends_the_feed(app, client, session, world, how):
+    from dualflow.accounts import services as accounts
+
+    user = world.coordinator_a
+    url = _make_feed(client, user)
+    assert _fetch(app, url).status_code == 200
+    session.refresh(user)
+    if how == "password_reset":
+        _, raw = accounts.request_password_reset(session, email=user.email)
+        accounts.reset_password(session, raw=raw, password="een-nieuw-wachtwoord-42")
+    else:
+        accounts.set_active(session, actor=world.admin, user=user, active=False)
+        accounts.set_active(session, actor=world.admin, user=user, active=True)
+    session.commit()
+    # Whoever copied the link along with the old password keeps nothing.
+    assert _fetch(app, url).status_code == 404
+    session.refresh(user)
+    assert user.calendar_token_hash is None

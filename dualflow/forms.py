@@ -1,0 +1,63 @@
+"""The base of every form: single-line text fields never keep control characters.
+
+A line break typed (or pasted) into a name ends up in e-mail subjects, PDF headers and CSV
+cells; a tab or an escape sequence is never meant. Every `StringField` of a form built on
+`Form` or `PlainForm` gets `single_line` as its first filter; text areas, passwords and
+hidden fields are left alone (see `NOT_SINGLE_LINE`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Form as WTForm
+from wtforms.fields import HiddenField, PasswordField, StringField, TextAreaField
+
+# C0 controls (line breaks and tabs included), DEL, C1 controls, and the Unicode line and
+# paragraph separators, with the spaces around them: each run becomes one space.
+_CONTROL_RUN = re.compile(r"[ ]*[\x00-\x1f\x7f-\x9f\u2028\u2029]+[\x00-\x20\x7f-\x9f\u2028\u2029]*")
+
+
+# Several lines on purpose; a password exactly as typed; a hidden value is the application's
+# own (a version, a return path) and is checked, never rewritten into something else.
+NOT_SINGLE_LINE = (TextAreaField, PasswordField, HiddenField)
+
+
+def single_line(value: Any) -> Any:
+    """Text with every run of control characters replaced by one space, stripped."""
+    if not isinstance(value, str):
+        return value
+    return _CONTROL_RUN.sub(" ", value).strip()
+
+
+def _is_single_line(field_class: type) -> bool:
+    return issubclass(field_class, StringField) and not issubclass(
+        field_class, NOT_SINGLE_LINE
+    )
+
+
+class _SingleLineMeta:
+    """Form meta that puts `single_line` in front of every single-line field's filters."""
+
+    def bind_field(self, form, unbound_field, options):
+        if _is_single_line(unbound_field.field_class):
+            filters = list(unbound_field.kwargs.get("filters") or ())
+            if single_line not in filters:
+                options = {**options, "filters": [single_line, *filters]}
+        return super().bind_field(form, unbound_field, options)
+
+
+class Form(FlaskForm):
+    """A form that is posted (CSRF-protected), with clean single-line fields."""
+
+    class Meta(_SingleLineMeta):
+        pass
+
+
+class PlainForm(WTForm):
+    """A form read from the query string (filters, search), with clean single-line fields."""
+
+    class Meta(_SingleLineMeta):
+        pass
