@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 import time
@@ -20,13 +21,22 @@ MESSAGES_PER_CONNECTION = 100
 # before the next message instead of finding out half-way through sending it.
 IDLE_CHECK_SECONDS = 30
 
+# Control characters (line breaks included) cannot stand in a header; whatever stored text
+# holds, a header gets spaces instead, never a refusal to compose.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+
+
+def single_line(value: str) -> str:
+    """The text fit for a one-line header: control characters become spaces."""
+    return _CONTROL.sub(" ", value or "")
+
 
 def build_message(*, to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
     """A MIME message with a text part and, when given, an HTML alternative."""
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
+    message["From"] = single_line(current_app.config["MAIL_FROM"])
+    message["To"] = single_line(to)
+    message["Subject"] = single_line(subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="dualflow.local")
     message.set_content(text)

@@ -15,7 +15,8 @@ same transaction as the row that records it. The order chosen here never sends t
 3. on an SMTP failure, clear the claim (`emailed_at = NULL`) in its own commit and stop the
    run: the next run (every minute; the digest: "run now" or the next start-up) sends it.
    A recipient the server refuses for good (5xx on RCPT) is not retried; that is counted
-   and logged.
+   and logged. A message that cannot be composed from what is stored is counted as failed,
+   logged and left claimed; it never stops the others.
 
 The one case left: a process killed between its claim and the server's answer. That mail is
 not sent again (at most once); the notification stays in the recipient's notification centre.
@@ -339,10 +340,17 @@ def _send_claimed(session: Session, mailer: Mailer, claimed: list[int],
                   sent_key: str) -> bool:
     """Compose and send one message for rows claimed (and committed).
 
-    False when the run must stop: the server is in trouble, try again next run.
+    False when the run must stop: the server is in trouble, try again next run. A message
+    that cannot be composed stays claimed (it would fail the same way every minute), is
+    counted as failed and logged; the run goes on with the others.
     """
     try:
         message = compose()
+    except Exception:
+        outcome.counts["failed"] += 1
+        log.exception("mail for notifications %s could not be composed, not sent", claimed)
+        return True
+    try:
         mailer.send(message)
     except (smtplib.SMTPException, OSError) as error:
         if _refused_for_good(error):
@@ -354,10 +362,6 @@ def _send_claimed(session: Session, mailer: Mailer, claimed: list[int],
         outcome.errors.append(f"{type(error).__name__}: {error}")
         log.warning("mail for notifications %s not sent, stays pending: %s", claimed, error)
         return False
-    except Exception:
-        # A bug in composing: nothing left, so the claim must not stay either.
-        _release(session, claimed)
-        raise
     outcome.counts[sent_key] += 1
     outcome.counts["notifications"] += len(claimed)
     return True
