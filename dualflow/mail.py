@@ -97,8 +97,11 @@ def _connect(config) -> smtplib.SMTP:
 def _write_to_outbox(config, message: EmailMessage) -> None:
     outbox = Path(config["OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
-    name = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
-    (outbox / name).write_bytes(bytes(message))
+    name = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    # Written whole, then renamed: whoever reads the folder never sees half a mail.
+    partial = outbox / f"{name}.part"
+    partial.write_bytes(bytes(message))
+    partial.replace(outbox / f"{name}.eml")
 
 
 class Mailer:
