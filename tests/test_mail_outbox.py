@@ -11,6 +11,7 @@ from flask import abort, has_request_context
 from sqlalchemy import select
 
 import dualflow
+from dualflow import mail
 from dualflow.mail import Mailer
 from dualflow.notifications import delivery
 from dualflow.notifications.models import OutboxMessage
@@ -120,3 +121,25 @@ def test_only_the_delivery_talks_to_smtp():
                and re.search(r"\bsmtplib\b|\bMailer\b|\bsend_mail\b|mail\.send\(",
                              path.read_text(encoding="utf-8"))]
     assert talking == []
+
+
+def test_the_planner_shows_the_written_mails_the_delivery_job_sent_and_gave_up(
+        app, session, world, outbox, monkeypatch):
+    for subject in ("Goed", "Onmogelijk"):
+        mail.queue(session, kind="test", to="iemand@school.example", subject=subject,
+                   text="Tekst")
+    session.commit()
+    real = mail.build_message
+
+    def build(**kwargs):
+        if kwargs["subject"] == "Onmogelijk":
+            raise ValueError("cannot compose this one")
+        return real(**kwargs)
+
+    monkeypatch.setattr(mail, "build_message", build)
+    client = isolated_client(app)
+    login(client, world.admin)
+    response = client.post("/admin/jobs/deliver_pending/run", follow_redirects=True)
+    assert "outbox_failed: 1, outbox_sent: 1" in response.get_data(as_text=True)
+    history = client.get("/admin/jobs?job=deliver_pending")
+    assert "outbox_failed: 1, outbox_sent: 1" in main_html(history)
