@@ -146,6 +146,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from dualflow import mail
+
     @app.after_request
     def commit_or_roll_back(response):
         """One commit per request: kept when the response succeeded, undone otherwise."""
@@ -154,6 +156,8 @@ def _register_request_hooks(app: Flask) -> None:
         session = db.session
         if response.status_code < 400:
             session.commit()
+            # The request's mails leave after its commit, once the response has gone out.
+            mail.send_after_response(response)
         else:
             session.rollback()
         return response

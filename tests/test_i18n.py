@@ -15,6 +15,8 @@ from babel.messages.pofile import read_po
 
 from dualflow.accounts import services as account_services
 from dualflow.accounts.views import send_invitation
+from dualflow.extensions import db
+from dualflow.notifications.delivery import deliver_pending
 from tests.conftest import login
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -198,6 +200,8 @@ def test_a_french_user_gets_a_french_invitation(app, session, world, outbox):
         )
         session.commit()
         send_invitation(user, raw, world.admin)
+        db.session.commit()
+    deliver_pending()
     mails = list(outbox.glob("*.eml"))
     assert len(mails) == 1
     message = BytesParser(policy=policy.default).parsebytes(mails[0].read_bytes())
@@ -221,6 +225,8 @@ def test_a_dutch_user_still_gets_a_dutch_invitation(app, session, world, outbox)
         )
         session.commit()
         send_invitation(user, raw, world.admin)
+        db.session.commit()
+    deliver_pending()
     (mail,) = outbox.glob("*.eml")
     message = BytesParser(policy=policy.default).parsebytes(mail.read_bytes())
     assert message["Subject"] == "Je bent uitgenodigd voor dualflow"
@@ -235,6 +241,8 @@ def test_an_english_user_gets_an_english_invitation(app, session, world, outbox)
         )
         session.commit()
         send_invitation(user, raw, world.admin)
+        db.session.commit()
+    deliver_pending()
     (mail,) = outbox.glob("*.eml")
     message = BytesParser(policy=policy.default).parsebytes(mail.read_bytes())
     assert message["Subject"] == "You have been invited to dualflow"

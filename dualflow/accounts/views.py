@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from dualflow import mail
 from dualflow.accounts import services
 from dualflow.accounts.forms import (
     ForgotPasswordForm,
@@ -26,7 +27,6 @@ from dualflow.accounts.forms import (
 )
 from dualflow.errors import DomainError
 from dualflow.extensions import db, limiter
-from dualflow.mail import send_mail
 from dualflow.urls import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -104,7 +104,9 @@ def logout():
 
 def _mail(user, template: str, **context) -> None:
     with force_locale(user.language):
-        send_mail(
+        mail.queue(
+            db.session,
+            kind=template,
             to=user.email,
             subject=render_template(f"mail/{template}.subject.txt", user=user, **context).strip(),
             text=render_template(f"mail/{template}.txt", user=user, **context),

@@ -22,14 +22,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from dualflow import policy
+from dualflow import mail, policy
 from dualflow.agreements import services
 from dualflow.agreements.forms import AgreementForm, SendForm, SignForm, TerminateForm
 from dualflow.agreements.models import Agreement, Signature
 from dualflow.errors import DomainError
 from dualflow.extensions import client_ip, db, limiter
 from dualflow.i18n import format_date, today_brussels
-from dualflow.mail import send_mail
 from dualflow.modelbase import AgreementKind, AgreementStatus
 from dualflow.reports.models import Document
 from dualflow.trajectories.models import Placement
@@ -96,7 +95,9 @@ def send_signature_request(invitation: services.Invitation, agreement: Agreement
         "reference": data.get("reference", ""),
     }
     with force_locale(language):
-        send_mail(
+        mail.queue(
+            db.session,
+            kind="signature_reminder" if reminder else "signature_request",
             to=signature.signer_email,
             subject=render_template("mail/agreement_sign_request.subject.txt", **context).strip(),
             text=render_template("mail/agreement_sign_request.txt", **context),

@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from dualflow import policy
+from dualflow import mail, policy
 from dualflow.companies.views import add_error
 from dualflow.errors import ConcurrentEdit, DomainError, NotAllowed
 from dualflow.evaluations import services
@@ -32,7 +32,6 @@ from dualflow.evaluations.forms import (
 from dualflow.evaluations.models import EvaluationMoment
 from dualflow.extensions import db, limiter
 from dualflow.i18n import format_date, today_brussels
-from dualflow.mail import send_mail
 from dualflow.modelbase import EvaluationStatus
 
 bp = Blueprint("evaluations", __name__)
@@ -221,7 +220,9 @@ def _send_reflection_mail(context: services.MomentContext, raw: str) -> None:
         "days": services.REFLECTION_LINK_DAYS,
     }
     with force_locale(learner.language or "nl"):
-        send_mail(
+        mail.queue(
+            db.session,
+            kind="self_reflection",
             to=learner.email,
             subject=render_template("mail/self_reflection.subject.txt", **values).strip(),
             text=render_template("mail/self_reflection.txt", **values),

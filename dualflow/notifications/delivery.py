@@ -1,7 +1,8 @@
 """Delivering notifications: the in-app centre, one e-mail at once, or a daily digest.
 
 Notifications are created elsewhere (`services.notify`, by the deadline rules); this module
-only reads them, marks them read and mails them.
+only reads them, marks them read and mails them. The same run every minute also sends the
+mails written to the outbox (`dualflow.mail`) that were not sent right after their request.
 
 Exactly once, as far as SMTP allows. SMTP is not transactional: a mail cannot be sent in the
 same transaction as the row that records it. The order chosen here never sends twice:
@@ -15,7 +16,8 @@ same transaction as the row that records it. The order chosen here never sends t
 3. on an SMTP failure, clear the claim (`emailed_at = NULL`) in its own commit and stop the
    run: the next run (every minute; the digest: "run now" or the next start-up) sends it.
    A recipient the server refuses for good (5xx on RCPT) is not retried; that is counted
-   and logged.
+   and logged. A message that cannot be composed from what is stored is counted as failed,
+   logged and left claimed; it never stops the others.
 
 The one case left: a process killed between its claim and the server's answer. That mail is
 not sent again (at most once); the notification stays in the recipient's notification centre.
@@ -46,13 +48,13 @@ from flask_babel import force_locale, ngettext
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
 
-from dualflow import audit
+from dualflow import audit, mail
 from dualflow.accounts.models import User
 from dualflow.accounts.services import SIGN_IN_LINK_MINUTES, issue_sign_in_link
 from dualflow.extensions import db
 from dualflow.i18n import BRUSSELS, format_date
 from dualflow.jobs import run_once
-from dualflow.mail import Mailer, build_message
+from dualflow.mail import Mailer, build_message, refused_for_good
 from dualflow.modelbase import Role, utcnow
 from dualflow.notifications.models import JobRun, Notification
 from dualflow.urls import safe_next
@@ -309,13 +311,6 @@ def _release(session: Session, notification_ids: list[int]) -> None:
     session.commit()
 
 
-def _refused_for_good(error: Exception) -> bool:
-    """Whether the server rejected the recipient permanently (retrying cannot help)."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return all(500 <= code < 600 for code, _message in error.recipients.values())
-    return False
-
-
 @dataclass
 class Outcome:
     """What one run did, for the JobRun counts and the admin view."""
@@ -336,13 +331,20 @@ def _send_claimed(session: Session, mailer: Mailer, claimed: list[int],
                   sent_key: str) -> bool:
     """Compose and send one message for rows claimed (and committed).
 
-    False when the run must stop: the server is in trouble, try again next run.
+    False when the run must stop: the server is in trouble, try again next run. A message
+    that cannot be composed stays claimed (it would fail the same way every minute), is
+    counted as failed and logged; the run goes on with the others.
     """
     try:
         message = compose()
+    except Exception:
+        outcome.counts["failed"] += 1
+        log.exception("mail for notifications %s could not be composed, not sent", claimed)
+        return True
+    try:
         mailer.send(message)
     except (smtplib.SMTPException, OSError) as error:
-        if _refused_for_good(error):
+        if refused_for_good(error):
             outcome.counts["refused"] += 1
             log.warning("mail for notifications %s refused for good, not retried: %s",
                         claimed, error)
@@ -351,10 +353,6 @@ def _send_claimed(session: Session, mailer: Mailer, claimed: list[int],
         outcome.errors.append(f"{type(error).__name__}: {error}")
         log.warning("mail for notifications %s not sent, stays pending: %s", claimed, error)
         return False
-    except Exception:
-        # A bug in composing: nothing left, so the claim must not stay either.
-        _release(session, claimed)
-        raise
     outcome.counts[sent_key] += 1
     outcome.counts["notifications"] += len(claimed)
     return True
@@ -480,7 +478,12 @@ def _deliver_body(session: Session, now: datetime) -> dict[str, int]:
     outcome = Outcome(Counter(), [])
     links = Links.build()
     with Mailer() as mailer:
-        _mail_users_at_once(session, mailer, now, links, outcome)
+        # Written mails first: invitations and links that someone is waiting for.
+        error = mail.deliver_outbox(session, mailer, outcome.counts, now=now)
+        if error:
+            outcome.errors.append(error)
+        if not outcome.errors:
+            _mail_users_at_once(session, mailer, now, links, outcome)
         if not outcome.errors:
             _mail_addresses(session, mailer, now, links, outcome)
     _end_reading(session)
@@ -488,14 +491,15 @@ def _deliver_body(session: Session, now: datetime) -> dict[str, int]:
 
 
 def deliver_pending(now: datetime | None = None) -> JobRun | None:
-    """Mail every pending notification that goes out at once; None when there is none.
+    """Send every pending written mail and every pending notification that goes out at once
+    (the retry of mails not sent right after their request); None when there is none.
 
     Runs every minute. A run that has something to send is recorded as a JobRun for that
     minute (the admin view shows counts and failures); an empty minute leaves no trace.
     """
     now = now or utcnow()
     with db.sessionmaker() as session:
-        if not _has_pending(session, now, _AT_ONCE):
+        if not mail.has_pending(session) and not _has_pending(session, now, _AT_ONCE):
             return None
     return run_once("deliver_pending", now.strftime("%Y-%m-%dT%H:%M"), _deliver_body, now=now)
 

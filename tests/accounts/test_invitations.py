@@ -16,7 +16,9 @@ from dualflow.accounts.models import AccessToken, User
 from dualflow.accounts.views import send_invitation
 from dualflow.audit import AuditEvent
 from dualflow.errors import DomainError, NotAllowed
+from dualflow.extensions import db
 from dualflow.modelbase import utcnow
+from dualflow.notifications.delivery import deliver_pending
 from dualflow.tokens import hash_token
 from tests import factories
 from tests.clients import isolated_client
@@ -313,6 +315,8 @@ def test_invitation_mail_carries_a_working_link(app, client, world, session, out
     user, raw = _invite(session, world.coordinator_a, "mentor", company_id=world.company_b.id)
     with app.test_request_context():
         send_invitation(user, raw, world.coordinator_a)
+        db.session.commit()
+    deliver_pending()
     [path] = outbox.glob("*.eml")
     mail = email.message_from_bytes(path.read_bytes(), policy=email_policy.default)
     assert mail["To"] == user.email

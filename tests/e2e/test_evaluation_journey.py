@@ -12,6 +12,7 @@ import email
 import email.policy
 import io
 import re
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -77,16 +78,20 @@ def _seed_placement(app, world) -> Journey:
 
 def _latest_link(outbox: Path, before: set[str], address: str) -> str:
     """The path of the sign-in link in the newest mail to `address` written since `before`."""
-    for path in sorted(outbox.glob("*.eml"), reverse=True):
-        if path.name in before:
-            continue
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if str(message["To"]).strip().lower() != address.lower():
-            continue
-        body = message.get_body(preferencelist=("plain",)).get_content()
-        found = SIGN_IN_LINK.search(body)
-        if found:
-            return urlsplit(found.group(0)).path
+    # The mail leaves right after the response has gone out: give the server that moment.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        for path in sorted(outbox.glob("*.eml"), reverse=True):
+            if path.name in before:
+                continue
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if str(message["To"]).strip().lower() != address.lower():
+                continue
+            body = message.get_body(preferencelist=("plain",)).get_content()
+            found = SIGN_IN_LINK.search(body)
+            if found:
+                return urlsplit(found.group(0)).path
+        time.sleep(0.05)
     raise AssertionError(f"no sign-in link mailed to {address}")
 
 
