@@ -10,7 +10,9 @@ scheduler's delivery run every minute (`deliver_outbox`), with the same exactly-
    committed on its own, so of two senders exactly one gets the row;
 2. send it over SMTP (or into the outbox folder when no SMTP server is configured);
 3. mark it sent and clear its bodies (they may hold single-use links); on a temporary failure
-   release the claim for the next run, and give up after `MAX_ATTEMPTS`. A message that cannot
+   release the claim for the next run, and give up once it is `GIVE_UP_AFTER` old (a run
+   stops at the first failure, so during an outage only the oldest mail is tried each minute:
+   a count of attempts would drop it after minutes, its age does not). A message that cannot
    be composed, or whose recipient the server refuses for good, is marked failed at once and
    never stops the others.
 
@@ -28,7 +30,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -49,9 +51,9 @@ MESSAGES_PER_CONNECTION = 100
 # A connection idle for longer than this may have been dropped by the server: check it (NOOP)
 # before the next message instead of finding out half-way through sending it.
 IDLE_CHECK_SECONDS = 30
-# A written mail the server keeps refusing for a passing reason is given up after this many
-# attempts (the immediate one and the scheduler's, one a minute while the server is in trouble).
-MAX_ATTEMPTS = 10
+# A written mail the server keeps refusing for a passing reason is given up at this age: the
+# links it carries have expired by then (as notifications, see notifications.delivery).
+GIVE_UP_AFTER = timedelta(days=7)
 # Written mails read per query by a delivery run.
 OUTBOX_CHUNK = 200
 
@@ -274,19 +276,19 @@ def _send_one(session: Session, mailer: Mailer, row_id: int, counts: Counter,
         .where(OutboxMessage.id == row_id, *_pending())
         .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.text_body,
-                   OutboxMessage.html_body, OutboxMessage.attempts)
+                   OutboxMessage.html_body, OutboxMessage.attempts, OutboxMessage.created_at)
         .execution_options(synchronize_session=False)
     ).first()
     session.commit()
     if claimed is None:
         return None  # sent, failed or being sent by another run meanwhile
-    recipient, subject, text, html, attempts = claimed
+    recipient, subject, text, html, attempts, created_at = claimed
     try:
         message = build_message(to=recipient, subject=subject, text=text, html=html or None)
         mailer.send(message)
     except (smtplib.SMTPException, OSError) as error:
         reason = f"{type(error).__name__}: {error}"
-        if not refused_for_good(error) and attempts < MAX_ATTEMPTS:
+        if not refused_for_good(error) and now - created_at < GIVE_UP_AFTER:
             _settle(session, row_id, claimed_at=None, last_error=reason[:1000])
             log.warning("mail %s not sent, stays pending: %s", row_id, reason)
             return reason
