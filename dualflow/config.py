@@ -137,5 +137,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "TESTING": False,
     }
     config.update(overrides)
-    config["SQLALCHEMY_ENGINES"] = {"default": config["DATABASE_URL"]}
+    # An explicit engine setting (pool size, timeouts) wins; otherwise the URL with defaults.
+    config.setdefault("SQLALCHEMY_ENGINES", {"default": config["DATABASE_URL"]})
     return config
