@@ -21,6 +21,7 @@ from typing import Any
 from flask import Response, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from sqlmodel import Session
 
@@ -113,11 +114,11 @@ def sheet_value(value: Any) -> Any:
 
 def sheet_row(values: Iterable[Any]) -> list[Any]:
     """A row for `sheet.append`: each value through `sheet_value` (styled cells kept)."""
-    return [value if isinstance(value, WriteOnlyCell) else sheet_value(value) for value in values]
+    return [value if isinstance(value, Cell) else sheet_value(value) for value in values]
 
 
 def sheet_cell(sheet: Any, value: Any, *, number_format: str | None = None,
-               bold: bool = False) -> WriteOnlyCell:
+               bold: bool = False) -> Cell:
     """A styled cell of a write-only `sheet`; text is stored as text, never as a formula."""
     cell = WriteOnlyCell(sheet, value=sheet_value(value))
     if isinstance(value, str):

@@ -25,7 +25,7 @@ from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 from sqlmodel import Session
 
-from dualflow import audit, policy
+from dualflow import audit, exports, policy
 from dualflow.accounts.models import User
 from dualflow.catalog.models import School
 from dualflow.errors import DomainError, NotAllowed
@@ -685,11 +685,7 @@ def _example() -> list[Any]:
 
 def template_csv() -> bytes:
     """The import template as CSV for Belgian Excel: `;`, UTF-8 with BOM, one example row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([column.header for column in COLUMNS])
-    writer.writerow(_example())
-    return buffer.getvalue().encode("utf-8-sig")
+    return exports.csv_bytes([column.header for column in COLUMNS], [_example()])
 
 
 def template_xlsx() -> bytes:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from dualflow import policy
+from dualflow import exports, policy
 from dualflow.catalog.models import Programme, Sector
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.companies.views import add_error
@@ -342,13 +341,11 @@ def register_export(fmt: str):
     rows = services.register_rows(db.session, current_user, filters)
     name = f"register-leerwerkplekken-{filters.on.isoformat()}.{fmt}"
     if fmt == "csv":
-        data, mimetype = export.to_csv(rows), "text/csv; charset=utf-8"
+        data, mimetype = export.to_csv(rows), exports.CSV_MIMETYPE
     else:
         labels = {
             "programme": dict(form.programme_id.choices).get(filters.programme_id or -1, ""),
             "sector": dict(form.sector_id.choices).get(filters.sector_id or -1, ""),
         }
-        data = export.to_xlsx(rows, filters, labels)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                     download_name=name, max_age=0)
+        data, mimetype = export.to_xlsx(rows, filters, labels), exports.XLSX_MIMETYPE
+    return exports.download(data, filename=name, mimetype=mimetype)
