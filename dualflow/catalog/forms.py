@@ -28,6 +28,7 @@ from dualflow.catalog.services import (
     SCHOOL_KINDS,
     SECTOR_LIMITS,
 )
+from dualflow.integers import coerce_id
 from dualflow.modelbase import CompetencyLocation, Level, StemLabel, Track
 
 TRACK_LABELS = {
@@ -73,7 +74,7 @@ def optional_int(value) -> int | None:
     """Coerce a select value to an int, with the empty choice meaning "none"."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    return coerce_id(value)
 
 
 def _range(field: str):

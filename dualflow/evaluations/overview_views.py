@@ -10,14 +10,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional
 
 from dualflow import exports, policy
 from dualflow.evaluations import overview
 from dualflow.evaluations.services import status_label
 from dualflow.extensions import db
 from dualflow.i18n import school_year_label, today_brussels
+from dualflow.integers import IdField, coerce_id, in_range
 from dualflow.modelbase import Role
 from dualflow.pagination import requested_page
 from dualflow.trajectories.services import class_groups, school_year_of
@@ -45,16 +46,16 @@ class OverviewFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Naam van de lerende"), validators=[Optional(), Length(max=100)])
-    school_year = SelectField(_l("Schooljaar"), coerce=int, validate_choice=False,
+    school_year = SelectField(_l("Schooljaar"), coerce=coerce_id, validate_choice=False,
                               validators=[Optional()])
-    school_id = SelectField(_l("School"), coerce=int, validate_choice=False,
+    school_id = SelectField(_l("School"), coerce=coerce_id, validate_choice=False,
                             validators=[Optional()])
-    programme_id = SelectField(_l("Opleiding"), coerce=int, validate_choice=False,
+    programme_id = SelectField(_l("Opleiding"), coerce=coerce_id, validate_choice=False,
                                validators=[Optional()])
     class_group = SelectField(_l("Klas"), validate_choice=False, validators=[Optional()])
     state = StringField(validators=[Optional(), Length(max=20)])
-    trajectory = IntegerField(validators=[Optional(), NumberRange(min=1)])
-    mentor = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    trajectory = IdField()
+    mentor = IdField()
 
 
 def _require_overview() -> None:
@@ -69,7 +70,7 @@ def _is_admin() -> bool:
 
 
 def _int_or_none(value) -> int | None:
-    return value if isinstance(value, int) and value > 0 else None
+    return value if in_range(value) and value > 0 else None
 
 
 def _filter_form(today: date, *, with_choices: bool = True) -> OverviewFilterForm:

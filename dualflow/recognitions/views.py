@@ -16,6 +16,7 @@ from dualflow.companies.views import add_error
 from dualflow.errors import DomainError
 from dualflow.extensions import db
 from dualflow.i18n import today_brussels
+from dualflow.integers import int_arg
 from dualflow.modelbase import Role
 from dualflow.pagination import paginate
 from dualflow.recognitions import export, services
@@ -48,7 +49,7 @@ def index():
     form = ListFilterForm(request.args)
     form.status.choices = _status_choices(("", _("Alle statussen")))
     company = None
-    company_id = request.args.get("company_id", type=int)
+    company_id = int_arg("company_id")
     if company_id:
         company = policy.get_or_404(db.session, current_user, Company, company_id)
     statement = services.company_statement(
@@ -90,8 +91,8 @@ def inbox():
 def _request_company() -> Company | None:
     if current_user.role == Role.COMPANY:
         return db.session.get(Company, current_user.company_id)
-    company_id = request.args.get("company_id", type=int)
-    site_id = request.args.get("site_id", type=int)
+    company_id = int_arg("company_id")
+    site_id = int_arg("site_id")
     if not company_id and site_id:
         site = policy.get_or_404(db.session, current_user, Site, site_id)
         company_id = site.company_id
@@ -140,7 +141,7 @@ def new():
         for mentor in mentors
     ]
     if request.method == "GET":
-        form.site_id.data = request.args.get("site_id", type=int) or sites[0].id
+        form.site_id.data = int_arg("site_id") or sites[0].id
         if len(mentors) == 1:
             form.mentor_ids.data = [mentors[0].id]
     if form.validate_on_submit():
