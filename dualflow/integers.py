@@ -24,14 +24,8 @@ class BoundedIntegerConverter(IntegerConverter):
 
     def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,
                  max: int | None = None, signed: bool = False) -> None:
-        super().__init__(map, fixed_digits=fixed_digits, min=min,
-                         max=MAX_INTEGER if max is None else min_of(max, MAX_INTEGER),
-                         signed=signed)
-
-
-def min_of(first: int, second: int) -> int:
-    """The smaller of two numbers."""
-    return first if first <= second else second
+        bound = MAX_INTEGER if max is None or max > MAX_INTEGER else max
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=bound, signed=signed)
 
 
 def in_range(value: Any) -> bool:

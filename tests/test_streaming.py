@@ -157,3 +157,27 @@ def test_a_download_not_read_at_all_gives_its_connection_back(small_pool_app):
         assert response.status_code == 200
         response.close()
     _healthy_quickly(client)
+
+
+def test_a_body_that_fails_half_way_gives_its_connection_back(small_pool_app):
+    from sqlalchemy import text as sql
+
+    from dualflow import exports
+
+    def broken(session):
+        yield "\ufeff"
+        session.execute(sql("SELECT 1")).scalar_one()  # the connection is now checked out
+        yield "a;b\r\n"
+        raise RuntimeError("the disk is full")
+
+    small_pool_app.add_url_rule(
+        "/broken.csv", "broken", lambda: exports.streamed_download(broken, filename="b.csv"))
+    client = _client(small_pool_app)
+    for _ in range(10):
+        response = client.get("/broken.csv", buffered=False)
+        with pytest.raises(RuntimeError):
+            response.get_data()
+        response.close()
+    _healthy_quickly(client)
+    with small_pool_app.app_context():
+        assert db.get_engine().pool.checkedout() == 0
