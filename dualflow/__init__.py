@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     _init_extensions(app)
+    _register_url_converters(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_error_pages(app)
@@ -88,6 +89,13 @@ def _init_extensions(app: Flask) -> None:
     from dualflow.accounts.services import load_user_for_session
 
     login_manager.user_loader(load_user_for_session)
+
+
+def _register_url_converters(app: Flask) -> None:
+    from dualflow.integers import BoundedIntegerConverter
+
+    # Before any route exists: every `<int:...>` then refuses ids the database cannot hold.
+    app.url_map.converters["int"] = BoundedIntegerConverter
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -143,5 +143,6 @@ def load_config(overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=config["REMEMBER_DAYS"]))
-    config["SQLALCHEMY_ENGINES"] = {"default": config["DATABASE_URL"]}
+    # An explicit engine setting (pool size, timeouts) wins; otherwise the URL with defaults.
+    config.setdefault("SQLALCHEMY_ENGINES", {"default": config["DATABASE_URL"]})
     return config

@@ -10,6 +10,8 @@ from flask import current_app, request
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from dualflow.integers import MAX_INTEGER
+
 
 @dataclass
 class Page:
@@ -49,7 +51,7 @@ class Page:
 def requested_page() -> int:
     """The `page` query argument, clamped to a positive integer."""
     try:
-        return max(1, int(request.args.get("page", 1)))
+        return min(max(1, int(request.args.get("page", 1))), MAX_INTEGER)
     except (TypeError, ValueError):
         return 1
 

@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from dualflow.forms import Form
+from dualflow.integers import coerce_id
 from dualflow.modelbase import Language
 
 
@@ -55,9 +56,9 @@ class InviteForm(Form):
         _l("E-mailadres"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]
     )
     role = SelectField(_l("Rol"), validators=[DataRequired()])
-    school_id = SelectField(_l("School"), coerce=int, validate_choice=False)
-    company_id = SelectField(_l("Onderneming"), coerce=int, validate_choice=False)
-    sector_id = SelectField(_l("Sector"), coerce=int, validate_choice=False)
+    school_id = SelectField(_l("School"), coerce=coerce_id, validate_choice=False)
+    company_id = SelectField(_l("Onderneming"), coerce=coerce_id, validate_choice=False)
+    sector_id = SelectField(_l("Sector"), coerce=coerce_id, validate_choice=False)
     language = SelectField(
         _l("Taal"),
         choices=[(Language.NL.value, "Nederlands"), (Language.FR.value, "Français"),

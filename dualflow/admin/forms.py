@@ -20,6 +20,7 @@ from dualflow.admin.offsets import (
 )
 from dualflow.catalog.forms import SchoolForm, SectorForm, optional_int
 from dualflow.forms import PlainForm
+from dualflow.integers import IdField
 from dualflow.navigation import ROLE_LABELS
 
 USER_STATUS_LABELS = {
@@ -178,7 +179,7 @@ class AuditFilterForm(PlainForm):
         # Types not in the list (from later features) still filter through the address bar.
         validate_choice=False,
     )
-    entity_id = IntegerField(_l("Nummer"), validators=[Optional(), NumberRange(min=1)])
+    entity_id = IdField(_l("Nummer"))
     date_from = DateField(_l("Van"), validators=[Optional()])
     date_to = DateField(_l("Tot en met"), validators=[Optional()])
 

@@ -29,6 +29,7 @@ from dualflow.agreements.models import Agreement, Signature
 from dualflow.errors import DomainError
 from dualflow.extensions import client_ip, db, limiter
 from dualflow.i18n import format_date, today_brussels
+from dualflow.integers import int_arg
 from dualflow.modelbase import AgreementKind, AgreementStatus
 from dualflow.reports.models import Document
 from dualflow.trajectories.models import Placement
@@ -125,7 +126,7 @@ def _terms(form: AgreementForm) -> dict:
 @policy.require("agreements.manage")
 def new():
     """Draw up the agreement of a placement (`?placement=<id>`)."""
-    placement_id = request.args.get("placement", type=int)
+    placement_id = int_arg("placement")
     if placement_id is None:
         abort(404)
     placement = policy.get_or_404(db.session, current_user, Placement, placement_id)

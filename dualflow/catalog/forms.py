@@ -27,6 +27,7 @@ from dualflow.catalog.services import (
     SECTOR_LIMITS,
 )
 from dualflow.forms import Form, PlainForm
+from dualflow.integers import coerce_id
 from dualflow.modelbase import CompetencyLocation, Level, StemLabel, Track
 
 TRACK_LABELS = {
@@ -72,7 +73,7 @@ def optional_int(value) -> int | None:
     """Coerce a select value to an int, with the empty choice meaning "none"."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    return coerce_id(value)
 
 
 def _range(field: str):

@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from dualflow.forms import Form
+from dualflow.integers import coerce_id
 
 LEGAL_FORMS = ["BV", "NV", "CV", "VOF", "CommV", "VZW", "IVZW", "Stichting", "Eenmanszaak",
                "Publiekrechtelijk"]
@@ -33,7 +34,7 @@ class CompanyForm(Form):
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     legal_form = SelectField(_l("Rechtsvorm"), choices=_legal_form_choices,
                              validators=[Optional()])
-    sector_id = SelectField(_l("Sector"), coerce=int, validate_choice=False)
+    sector_id = SelectField(_l("Sector"), coerce=coerce_id, validate_choice=False)
     street = StringField(_l("Straat en nummer"), validators=[Length(max=200)])
     postcode = StringField(_l("Postcode"), validators=[DataRequired(), Length(max=10)])
     municipality = StringField(_l("Gemeente"), validators=[DataRequired(), Length(max=100)])
@@ -96,5 +97,5 @@ class SearchForm(Form):
     q = StringField(_l("Naam of nummer"), validators=[Optional(), Length(max=100)])
     postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=4)])
     municipality = StringField(_l("Gemeente"), validators=[Optional(), Length(max=100)])
-    sector_id = SelectField(_l("Sector"), coerce=int, validate_choice=False,
+    sector_id = SelectField(_l("Sector"), coerce=coerce_id, validate_choice=False,
                             validators=[Optional()])

@@ -328,8 +328,12 @@ def export_rows(session: Session, user: User, filters: OverviewFilters, *,
     """Every moment matching `filters`, in overview order, fetched in batches (for the CSV)."""
     statement = moments_statement(user, filters, today=today)
     result = session.execute(statement.execution_options(yield_per=EXPORT_BATCH))
-    for values in result:
-        yield _row(values, today)
+    try:
+        for values in result:
+            yield _row(values, today)
+    finally:
+        # A download cut off half-way: the server-side cursor goes now, not when collected.
+        result.close()
 
 
 def programme_choices(session: Session, user: User) -> list[tuple[int, str]]:

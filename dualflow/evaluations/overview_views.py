@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional
 
-from dualflow import policy
+from dualflow import exports, policy
 from dualflow.evaluations import overview
 from dualflow.evaluations.services import status_label
 from dualflow.extensions import db
 from dualflow.forms import Form
-from dualflow.i18n import format_date, format_datetime, school_year_label, today_brussels
+from dualflow.i18n import school_year_label, today_brussels
+from dualflow.integers import IdField, coerce_id, in_range
 from dualflow.modelbase import Role
 from dualflow.pagination import requested_page
 from dualflow.trajectories.services import class_groups, school_year_of
@@ -48,16 +46,16 @@ class OverviewFilterForm(Form):
         csrf = False
 
     q = StringField(_l("Naam van de lerende"), validators=[Optional(), Length(max=100)])
-    school_year = SelectField(_l("Schooljaar"), coerce=int, validate_choice=False,
+    school_year = SelectField(_l("Schooljaar"), coerce=coerce_id, validate_choice=False,
                               validators=[Optional()])
-    school_id = SelectField(_l("School"), coerce=int, validate_choice=False,
+    school_id = SelectField(_l("School"), coerce=coerce_id, validate_choice=False,
                             validators=[Optional()])
-    programme_id = SelectField(_l("Opleiding"), coerce=int, validate_choice=False,
+    programme_id = SelectField(_l("Opleiding"), coerce=coerce_id, validate_choice=False,
                                validators=[Optional()])
     class_group = SelectField(_l("Klas"), validate_choice=False, validators=[Optional()])
     state = StringField(validators=[Optional(), Length(max=20)])
-    trajectory = IntegerField(validators=[Optional(), NumberRange(min=1)])
-    mentor = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    trajectory = IdField()
+    mentor = IdField()
 
 
 def _require_overview() -> None:
@@ -72,7 +70,7 @@ def _is_admin() -> bool:
 
 
 def _int_or_none(value) -> int | None:
-    return value if isinstance(value, int) and value > 0 else None
+    return value if in_range(value) and value > 0 else None
 
 
 def _filter_form(today: date, *, with_choices: bool = True) -> OverviewFilterForm:
@@ -148,48 +146,21 @@ def index():
 
 # --- the CSV export -----------------------------------------------------------------------
 
-# Text a spreadsheet would run as a formula; "+32 9 123 45 67" is a phone number, not a formula.
-_FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![\d\s().\/-]*$))")
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return format_datetime(value)
-    if isinstance(value, date):
-        return format_date(value)
-    text = str(value)
-    return f"'{text}" if _FORMULA.match(text) else text
-
-
-def _csv_lines(rows: Iterable[overview.OverviewRow]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    # The byte-order mark makes Excel read the file as UTF-8 (accents in names).
-    yield "\ufeff"
-    writer.writerow([
+def _export_header() -> list[str]:
+    return [
         _("Lerende"), _("Klas"), _("Opleiding"), _("School"), _("Evaluatiemoment"),
         _("Datum"), _("Status"), _("Dagen te laat"), _("Mentor"), _("Onderneming"),
         _("Vestiging"), _("E-mail mentor"), _("Telefoon mentor"), _("Ingediend op"),
         _("Nagekeken op"),
-    ])
-    for number, row in enumerate(rows, start=1):
-        writer.writerow(_cell(value) for value in (
-            row.learner_name, row.class_group, row.programme, row.school, row.title,
-            row.due_on, status_label(row.status), row.days_late or "", row.mentor_name,
-            row.company, row.site, row.mentor_email, row.mentor_phone, row.submitted_at,
-            row.reviewed_at,
-        ))
-        if number % overview.EXPORT_BATCH == 0:
-            yield flush()
-    yield flush()
+    ]
+
+
+def _export_values(rows: Iterable[overview.OverviewRow]) -> Iterator[tuple]:
+    for row in rows:
+        yield (row.learner_name, row.class_group, row.programme, row.school, row.title,
+               row.due_on, status_label(row.status), row.days_late or "", row.mentor_name,
+               row.company, row.site, row.mentor_email, row.mentor_phone, row.submitted_at,
+               row.reviewed_at)
 
 
 @bp.get("/evaluations/export.csv")
@@ -200,10 +171,11 @@ def export():
     today = today_brussels()
     filters = _filters(_filter_form(today, with_choices=False))
     _chips(filters)  # a trajectory or mentor the user may not see is a 404 here too
-    rows = overview.export_rows(db.session, current_user, filters, today=today)
-    filename = f"evaluaties-{today.isoformat()}.csv"
-    return Response(
-        stream_with_context(_csv_lines(rows)),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    user = current_user._get_current_object()
+
+    def body(session) -> Iterator[str]:
+        rows = overview.export_rows(session, user, filters, today=today)
+        return exports.csv_chunks(_export_header(), _export_values(rows),
+                                  batch=overview.EXPORT_BATCH)
+
+    return exports.streamed_download(body, filename=f"evaluaties-{today.isoformat()}.csv")

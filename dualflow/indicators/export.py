@@ -1,34 +1,24 @@
 """The indicator tables as CSV (for Belgian Excel: `;` and a UTF-8 BOM) and as XLSX (openpyxl).
 
 Numbers stay numbers: percentages as percent values (37.5 for 37,5 %), days with one decimal,
-unknown values as empty cells. Text a spreadsheet would run as a formula gets a leading quote.
+unknown values as empty cells. The shared writer (`dualflow.exports`) keeps text from running as
+a formula.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from dualflow import exports
 from dualflow.indicators.tables import COUNT, TEXT, Table
 
-# Text a spreadsheet would run as a formula; "+32 9 123 45 67" is a phone number, not a formula.
-_FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![\d\s().\/-]*$))")
 # Characters Excel refuses in a sheet name (and its length limit).
 _SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 _SHEET_NAME_LENGTH = 31
-
-
-def safe_text(value: str) -> str:
-    """`value`, with a leading quote when a spreadsheet would take it for a formula."""
-    return f"'{value}" if _FORMULA.match(value) else value
 
 
 def _rounded(value, kind: str):
@@ -38,26 +28,21 @@ def _rounded(value, kind: str):
     return int(value) if kind == COUNT else round(float(value), 1)
 
 
-def _csv_cell(value, kind: str) -> str:
-    if value is None:
-        return ""
-    if kind == TEXT:
-        return safe_text(str(value))
+def _csv_cell(value, kind: str):
+    if value is None or kind == TEXT:
+        return None if value is None else str(value)
     number = _rounded(value, kind)
     # The decimal separator of the user's language: Belgian Excel reads "37,5" as a number.
-    return str(number) if kind == COUNT else format_decimal(number, format="0.0")
+    return number if kind == COUNT else exports.NumberText(format_decimal(number, format="0.0"))
 
 
 def to_csv(table: Table) -> bytes:
     """`table` as `;`-separated UTF-8 with a byte-order mark, a heading row first."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(column.label for column in table.columns)
-    for row in table.rows:
-        writer.writerow(_csv_cell(value, column.kind)
-                        for value, column in zip(row.values, table.columns, strict=True))
-    # The BOM makes Excel read the file as UTF-8 (accents in names).
-    return buffer.getvalue().encode("utf-8-sig")
+    return exports.csv_bytes(
+        [column.label for column in table.columns],
+        ([_csv_cell(value, column.kind)
+          for value, column in zip(row.values, table.columns, strict=True)]
+         for row in table.rows))
 
 
 def sheet_name(title: str) -> str:
@@ -67,28 +52,22 @@ def sheet_name(title: str) -> str:
 
 def to_xlsx(table: Table, about: list[tuple[str, str]]) -> bytes:
     """`table` as a workbook: one sheet with the table, one with what it counts (`about`)."""
-    workbook = Workbook(write_only=True)
+    workbook = exports.new_workbook()
     sheet = workbook.create_sheet(sheet_name(table.title))
     for index, column in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = (
             34 if column.kind == TEXT else max(12, min(28, len(column.label) + 2)))
     sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
 
     def cell(value, *, number_format: str | None = None, strong: bool = False):
-        item = WriteOnlyCell(sheet, value=value)
-        if number_format:
-            item.number_format = number_format
-        if strong:
-            item.font = bold
-        return item
+        return exports.sheet_cell(sheet, value, number_format=number_format, bold=strong)
 
     sheet.append([cell(column.label, strong=True) for column in table.columns])
     for row in table.rows:
         values = []
         for value, column in zip(row.values, table.columns, strict=True):
             if column.kind == TEXT:
-                values.append(cell(None if value is None else safe_text(str(value)),
+                values.append(cell(None if value is None else str(value),
                                    strong=row.strong))
             else:
                 values.append(cell(_rounded(value, column.kind), strong=row.strong,
@@ -100,9 +79,7 @@ def to_xlsx(table: Table, about: list[tuple[str, str]]) -> bytes:
     details.column_dimensions["B"].width = 70
     details.append([cell(table.title, strong=True)])
     for title, value in about:
-        details.append([title, safe_text(value)])
+        details.append(exports.sheet_row([title, value]))
     if table.note:
-        details.append([_("Opmerking"), table.note])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        details.append(exports.sheet_row([_("Opmerking"), table.note]))
+    return exports.workbook_bytes(workbook)

@@ -7,6 +7,7 @@ from wtforms import SelectField
 from wtforms.validators import Optional
 
 from dualflow.forms import Form
+from dualflow.integers import coerce_id
 
 
 class IndicatorFilterForm(Form):
@@ -15,11 +16,11 @@ class IndicatorFilterForm(Form):
     class Meta:
         csrf = False
 
-    school_year = SelectField(_l("Schooljaar"), coerce=int, validate_choice=False,
+    school_year = SelectField(_l("Schooljaar"), coerce=coerce_id, validate_choice=False,
                               validators=[Optional()])
-    reference_year = SelectField(_l("Referentiejaar"), coerce=int, validate_choice=False,
+    reference_year = SelectField(_l("Referentiejaar"), coerce=coerce_id, validate_choice=False,
                                  validators=[Optional()])
-    school_id = SelectField(_l("School"), coerce=int, validate_choice=False,
+    school_id = SelectField(_l("School"), coerce=coerce_id, validate_choice=False,
                             validators=[Optional()])
-    sector_id = SelectField(_l("Sector"), coerce=int, validate_choice=False,
+    sector_id = SelectField(_l("Sector"), coerce=coerce_id, validate_choice=False,
                             validators=[Optional()])

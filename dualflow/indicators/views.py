@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from io import BytesIO
 
-from flask import Blueprint, Response, render_template, request, send_file
+from flask import Blueprint, render_template, request, send_file
 from flask_babel import format_date as format_babel_date
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from dualflow import pdf, policy
+from dualflow import exports, pdf, policy
 from dualflow.catalog.forms import STEM_LABELS
 from dualflow.extensions import db
 from dualflow.i18n import format_date, school_year_label, today_brussels
@@ -139,13 +139,12 @@ def export_table(table: str, file_format: str):
     _form, data = _compute()
     built = tables.build(data, table)
     if file_format == "csv":
-        content, mimetype = export.to_csv(built), "text/csv; charset=utf-8"
+        content, mimetype = export.to_csv(built), exports.CSV_MIMETYPE
     else:
         content = export.to_xlsx(built, _about(data, _scope(data)))
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        mimetype = exports.XLSX_MIMETYPE
     filename = _filename(data, table.replace("_", "-"), file_format)
-    return _private(Response(content, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'}))
+    return _private(exports.download(content, filename=filename, mimetype=mimetype))
 
 
 @bp.get("/indicators.pdf")

@@ -8,6 +8,7 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField, StringFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from dualflow.forms import Form
+from dualflow.integers import coerce_id
 
 
 def gender_choices():
@@ -24,7 +25,7 @@ def language_choices():
 class LearnerForm(Form):
     """A learner's identity, contact data and guardian."""
 
-    school_id = SelectField(_l("School"), coerce=int, validate_choice=False)
+    school_id = SelectField(_l("School"), coerce=coerce_id, validate_choice=False)
     first_name = StringField(_l("Voornaam"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Familienaam"), validators=[DataRequired(), Length(max=100)])
     birth_date = DateField(_l("Geboortedatum"), validators=[InputRequired()])
@@ -57,14 +58,14 @@ class SearchForm(Form):
                                                   ("yes", _l("Met lopend traject")),
                                                   ("no", _l("Zonder lopend traject"))],
                           validate_choice=False, validators=[Optional()])
-    school_id = SelectField(_l("School"), coerce=int, validate_choice=False,
+    school_id = SelectField(_l("School"), coerce=coerce_id, validate_choice=False,
                             validators=[Optional()])
 
 
 class ImportForm(Form):
     """The upload of a learner file, checked first (dry run)."""
 
-    school_id = SelectField(_l("School"), coerce=int, validate_choice=False)
+    school_id = SelectField(_l("School"), coerce=coerce_id, validate_choice=False)
     file = FileField(_l("Bestand (.csv of .xlsx)"), validators=[
         FileRequired(_l("Kies een bestand.")),
         FileAllowed(["csv", "xlsx"], _l("Kies een CSV-bestand (.csv) of een Excel-bestand "

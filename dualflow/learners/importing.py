@@ -12,6 +12,7 @@ import io
 import unicodedata
 import warnings
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -25,7 +26,7 @@ from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 from sqlmodel import Session
 
-from dualflow import audit, policy
+from dualflow import audit, exports, policy
 from dualflow.accounts.models import User
 from dualflow.catalog.models import School
 from dualflow.errors import DomainError, NotAllowed
@@ -550,6 +551,24 @@ def _existing(session: Session, school: School, rows: list[ParsedRow]):
     return by_number, by_person
 
 
+def _audit_numbers_out_of_sight(session: Session, actor: User, found: Iterable[Learner], *,
+                                left: int) -> None:
+    """Audit every number of the file that belongs to a learner `actor` may not see; refuse
+    the whole file, naming none of them, when there are more than the day's limit allows."""
+    found = list(found)
+    visible: set[int] = set()
+    for chunk in _chunks([learner.id for learner in found]):
+        visible.update(session.execute(
+            select(Learner.id).where(Learner.id.in_(chunk), policy.visible(actor, Learner))
+        ).scalars())
+    hidden = [learner for learner in found if learner.id not in visible]
+    for learner in hidden:
+        services.record_number_taken_elsewhere(session, actor=actor, learner=learner,
+                                               via="import")
+    if len(hidden) > left:
+        raise services.too_many_lookups()
+
+
 def _label_for(name: str, mapping: dict[str, int], table: Table) -> str:
     if name in mapping:
         return column_label(mapping[name], table.headers[mapping[name]])
@@ -575,7 +594,11 @@ def plan_import(session: Session, *, actor: User, school: School, filename: str,
                                      _("Het bestand bevat geen lerenden onder de kolomnamen.")))
         return plan
     rows = parse_rows(table, mapping)
+    left = services.number_lookups_left(session, actor)
+    if left <= 0 and any(row.values.get("national_number") for row in rows):
+        raise services.too_many_lookups()
     by_number, by_person = _existing(session, school, rows)
+    _audit_numbers_out_of_sight(session, actor, by_number.values(), left=left)
     seen_numbers: dict[str, int] = {}
     matched: dict[int, int] = {}
     for row in rows:
@@ -685,11 +708,7 @@ def _example() -> list[Any]:
 
 def template_csv() -> bytes:
     """The import template as CSV for Belgian Excel: `;`, UTF-8 with BOM, one example row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([column.header for column in COLUMNS])
-    writer.writerow(_example())
-    return buffer.getvalue().encode("utf-8-sig")
+    return exports.csv_bytes([column.header for column in COLUMNS], [_example()])
 
 
 def template_xlsx() -> bytes:

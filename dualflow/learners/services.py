@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import case, or_, select, union
+from sqlalchemy import case, func, or_, select, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 from stdnum.be import bis, nn
@@ -16,12 +16,13 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
 from dualflow import audit, policy
 from dualflow.accounts.models import User
+from dualflow.audit import AuditEvent
 from dualflow.catalog.models import Programme, School
 from dualflow.companies.services import check_postcode
 from dualflow.errors import DomainError, NotAllowed
 from dualflow.i18n import format_date
 from dualflow.learners.models import Learner
-from dualflow.modelbase import Gender, Language, Role, TrajectoryStatus
+from dualflow.modelbase import Gender, Language, Role, TrajectoryStatus, utcnow
 from dualflow.trajectories.models import Trajectory
 
 LEARNER_FIELDS = ("first_name", "last_name", "birth_date", "gender", "email", "phone", "street",
@@ -260,12 +261,55 @@ def learner_problems(values: dict[str, Any], *, today: date,
     return problems
 
 
+# The audit action of a national number found at a learner the user may not see.
+NUMBER_TAKEN_ELSEWHERE = "learner.national_number_taken_elsewhere"
+# How many such answers a user gets in 24 hours; then numbers are no longer looked up. Counted
+# in the audit trail, so every worker and process sees the same count.
+NUMBER_TAKEN_ELSEWHERE_PER_DAY = 10
+
+
+def number_lookups_left(session: Session, actor: User) -> int:
+    """How many more numbers of learners out of sight `actor` may run into in this 24 hours."""
+    if actor.role == Role.ADMIN:
+        return NUMBER_TAKEN_ELSEWHERE_PER_DAY  # sees every learner: no answer reveals anything
+    used = session.execute(
+        select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.actor_id == actor.id, AuditEvent.action == NUMBER_TAKEN_ELSEWHERE,
+            AuditEvent.at >= utcnow() - timedelta(hours=24))
+    ).scalar_one()
+    return max(0, NUMBER_TAKEN_ELSEWHERE_PER_DAY - used)
+
+
+def too_many_lookups() -> DomainError:
+    """The refusal once the day's answers about learners out of sight are used up."""
+    return DomainError(_(
+        "Je hebt de voorbije 24 uur te vaak een rijksregisternummer ingegeven dat al buiten je "
+        "school geregistreerd is. Rijksregisternummers worden voorlopig niet gecontroleerd; "
+        "probeer het later opnieuw of neem contact op met de beheerder."),
+        field="national_number")
+
+
+def record_number_taken_elsewhere(session: Session, *, actor: User, learner: Learner,
+                                  via: str) -> None:
+    """Audit that `actor` typed (or uploaded) the national number of `learner`, out of sight;
+    kept even though the form or file is refused."""
+    audit.record_kept(session, actor=actor, action=NUMBER_TAKEN_ELSEWHERE, entity=learner,
+                      changes={"national_number": mask_national_number(learner.national_number),
+                               "school_id": learner.school_id, "via": via})
+
+
 def check_national_number_free(session: Session, number: str | None, *, actor: User,
                                except_id: int | None = None,
                                field: str = "national_number") -> None:
-    """Refuse a national number another learner already has (naming it only if visible)."""
+    """Refuse a national number another learner already has (naming it only if visible).
+
+    A number of a learner out of sight is audited, and after a day's limit of those no
+    number is looked up at all, so that the form cannot be used to find out who is registered.
+    """
     if not number:
         return
+    if number_lookups_left(session, actor) <= 0:
+        raise too_many_lookups()
     existing = session.execute(
         select(Learner).where(Learner.national_number == number)
     ).scalar_one_or_none()
@@ -280,6 +324,7 @@ def check_national_number_free(session: Session, number: str | None, *, actor: U
               name=f"{existing.first_name} {existing.last_name}"),
             field=field,
         )
+    record_number_taken_elsewhere(session, actor=actor, learner=existing, via="form")
     raise DomainError(
         _("Dit rijksregisternummer is al geregistreerd bij een lerende van een andere school. "
           "Neem contact op met de beheerder."),
@@ -347,7 +392,9 @@ def checked_values(session: Session, *, actor: User, learner: Learner | None, to
             problems.append(("national_number", error.message))
     skip = frozenset(field for field, _message in problems)
     problems += learner_problems(values, today=today, skip=skip)
-    if not problems:
+    # The learner's own number needs no look-up (and editing stays possible over the limit).
+    if not problems and values["national_number"] != (learner.national_number if learner
+                                                      else None):
         try:
             check_national_number_free(session, values["national_number"], actor=actor,
                                        except_id=learner.id if learner else None)

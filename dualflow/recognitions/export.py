@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
-from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
+from dualflow import exports
 from dualflow.companies.services import format_kbo
 from dualflow.i18n import format_date
 from dualflow.recognitions.services import RegisterFilters
@@ -42,15 +37,7 @@ def _values(row: Sequence[Any]) -> list[Any]:
 
 def to_csv(rows: Iterable[Sequence[Any]]) -> bytes:
     """The register as `;`-separated UTF-8 with a byte-order mark, dates as dd/mm/yyyy."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers())
-    for row in rows:
-        writer.writerow(
-            format_date(value) if isinstance(value, date) else value for value in _values(row)
-        )
-    # The BOM makes Excel read the file as UTF-8 (accents in municipality names).
-    return buffer.getvalue().encode("utf-8-sig")
+    return exports.csv_bytes(headers(), (_values(row) for row in rows))
 
 
 def _filter_lines(filters: RegisterFilters, labels: dict[str, str]) -> list[tuple[str, str]]:
@@ -70,29 +57,22 @@ def _filter_lines(filters: RegisterFilters, labels: dict[str, str]) -> list[tupl
 def to_xlsx(rows: Iterable[Sequence[Any]], filters: RegisterFilters,
             labels: dict[str, str] | None = None) -> bytes:
     """The register as an XLSX workbook: one sheet of workplaces, one with the filters used."""
-    workbook = Workbook(write_only=True)
+    workbook = exports.new_workbook()
     sheet = workbook.create_sheet(_("Register"))
     widths = [32, 16, 32, 16, 30, 9, 20, 30, 14, 20, 12, 12, 24, 30, 16]
     for index, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for title in headers():
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    sheet.append([exports.sheet_cell(sheet, title, bold=True) for title in headers()])
     count = 0
     for row in rows:
         values = _values(row)
         # Styled cells are slow in openpyxl; only the dates need one (Belgian day/month order).
         for index in _DATES:
             if values[index] is not None:
-                cell = WriteOnlyCell(sheet, value=values[index])
-                cell.number_format = "DD/MM/YYYY"
-                values[index] = cell
-        sheet.append(values)
+                values[index] = exports.sheet_cell(sheet, values[index],
+                                                   number_format="DD/MM/YYYY")
+        sheet.append(exports.sheet_row(values))
         count += 1
     sheet.auto_filter.ref = f"A1:{chr(ord('A') + len(widths) - 1)}{count + 1}"
 
@@ -100,8 +80,6 @@ def to_xlsx(rows: Iterable[Sequence[Any]], filters: RegisterFilters,
     about.column_dimensions["A"].width = 18
     about.column_dimensions["B"].width = 40
     for title, value in _filter_lines(filters, labels or {}):
-        about.append([title, value])
-    about.append([_("Aantal"), count])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        about.append(exports.sheet_row([title, value]))
+    about.append(exports.sheet_row([_("Aantal"), count]))
+    return exports.workbook_bytes(workbook)

@@ -15,6 +15,7 @@ from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from dualflow.forms import Form
+from dualflow.integers import coerce_id
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -27,9 +28,9 @@ class MultiCheckboxField(SelectMultipleField):
 class RequestForm(Form):
     """A company site, a programme, the mentor(s) and the sworn declaration."""
 
-    site_id = SelectField(_l("Vestiging"), coerce=int, validate_choice=False)
-    programme_id = SelectField(_l("Opleiding"), coerce=int, validate_choice=False)
-    mentor_ids = MultiCheckboxField(_l("Mentor(en)"), coerce=int, validate_choice=False)
+    site_id = SelectField(_l("Vestiging"), coerce=coerce_id, validate_choice=False)
+    programme_id = SelectField(_l("Opleiding"), coerce=coerce_id, validate_choice=False)
+    mentor_ids = MultiCheckboxField(_l("Mentor(en)"), coerce=coerce_id, validate_choice=False)
     note = TextAreaField(_l("Toelichting voor de sector"),
                          validators=[Optional(), Length(max=2000)])
     sworn_declaration = BooleanField(
@@ -60,9 +61,9 @@ class RegisterForm(Form):
         csrf = False
 
     on = DateField(_l("Geldig op"), validators=[Optional()])
-    programme_id = SelectField(_l("Opleiding"), coerce=int, validate_choice=False,
+    programme_id = SelectField(_l("Opleiding"), coerce=coerce_id, validate_choice=False,
                                validators=[Optional()])
-    sector_id = SelectField(_l("Sector"), coerce=int, validate_choice=False,
+    sector_id = SelectField(_l("Sector"), coerce=coerce_id, validate_choice=False,
                             validators=[Optional()])
     postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=4)])
     municipality = StringField(_l("Gemeente"), validators=[Optional(), Length(max=100)])

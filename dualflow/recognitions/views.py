@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from dualflow import policy
+from dualflow import exports, policy
 from dualflow.catalog.models import Programme, Sector
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.companies.views import add_error
 from dualflow.errors import DomainError
 from dualflow.extensions import db
 from dualflow.i18n import today_brussels
+from dualflow.integers import int_arg
 from dualflow.modelbase import Role
 from dualflow.pagination import paginate
 from dualflow.recognitions import export, services
@@ -49,7 +49,7 @@ def index():
     form = ListFilterForm(request.args)
     form.status.choices = _status_choices(("", _("Alle statussen")))
     company = None
-    company_id = request.args.get("company_id", type=int)
+    company_id = int_arg("company_id")
     if company_id:
         company = policy.get_or_404(db.session, current_user, Company, company_id)
     statement = services.company_statement(
@@ -91,8 +91,8 @@ def inbox():
 def _request_company() -> Company | None:
     if current_user.role == Role.COMPANY:
         return db.session.get(Company, current_user.company_id)
-    company_id = request.args.get("company_id", type=int)
-    site_id = request.args.get("site_id", type=int)
+    company_id = int_arg("company_id")
+    site_id = int_arg("site_id")
     if not company_id and site_id:
         site = policy.get_or_404(db.session, current_user, Site, site_id)
         company_id = site.company_id
@@ -141,7 +141,7 @@ def new():
         for mentor in mentors
     ]
     if request.method == "GET":
-        form.site_id.data = request.args.get("site_id", type=int) or sites[0].id
+        form.site_id.data = int_arg("site_id") or sites[0].id
         if len(mentors) == 1:
             form.mentor_ids.data = [mentors[0].id]
     if form.validate_on_submit():
@@ -342,13 +342,11 @@ def register_export(fmt: str):
     rows = services.register_rows(db.session, current_user, filters)
     name = f"register-leerwerkplekken-{filters.on.isoformat()}.{fmt}"
     if fmt == "csv":
-        data, mimetype = export.to_csv(rows), "text/csv; charset=utf-8"
+        data, mimetype = export.to_csv(rows), exports.CSV_MIMETYPE
     else:
         labels = {
             "programme": dict(form.programme_id.choices).get(filters.programme_id or -1, ""),
             "sector": dict(form.sector_id.choices).get(filters.sector_id or -1, ""),
         }
-        data = export.to_xlsx(rows, filters, labels)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                     download_name=name, max_age=0)
+        data, mimetype = export.to_xlsx(rows, filters, labels), exports.XLSX_MIMETYPE
+    return exports.download(data, filename=name, mimetype=mimetype)

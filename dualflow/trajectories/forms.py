@@ -15,15 +15,16 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from dualflow.forms import Form
+from dualflow.integers import coerce_id
 
 
 class TrajectoryForm(Form):
     """A new trajectory: programme, school year, start, coordinator, class and evaluation plan."""
 
-    programme_id = SelectField(_l("Opleiding"), coerce=int, validate_choice=False)
-    school_year = SelectField(_l("Schooljaar"), coerce=int, validate_choice=False)
+    programme_id = SelectField(_l("Opleiding"), coerce=coerce_id, validate_choice=False)
+    school_year = SelectField(_l("Schooljaar"), coerce=coerce_id, validate_choice=False)
     starts_on = DateField(_l("Startdatum (start van de lessen)"), validators=[InputRequired()])
-    coordinator_id = SelectField(_l("Trajectbegeleider"), coerce=int, validate_choice=False)
+    coordinator_id = SelectField(_l("Trajectbegeleider"), coerce=coerce_id, validate_choice=False)
     class_group = StringField(_l("Klas"), validators=[Optional(), Length(max=30)])
     learning_form = SelectField(_l("Leervorm"), validate_choice=False)
     moments_from = RadioField(
@@ -54,7 +55,7 @@ class PlacementForm(Form):
     """A placement at the chosen recognised site: mentor, period and hours per week."""
 
     site_id = HiddenField()
-    mentor_id = SelectField(_l("Mentor"), coerce=int, validate_choice=False)
+    mentor_id = SelectField(_l("Mentor"), coerce=coerce_id, validate_choice=False)
     starts_on = DateField(_l("Van"), validators=[InputRequired()])
     ends_on = DateField(_l("Tot en met"), validators=[InputRequired()])
     hours_per_week = DecimalField(_l("Uren per week op de werkplek"), places=1,
@@ -74,9 +75,9 @@ class FilterForm(Form):
         csrf = False
 
     q = StringField(_l("Naam van de lerende"), validators=[Optional(), Length(max=100)])
-    school_year = SelectField(_l("Schooljaar"), coerce=int, validate_choice=False,
+    school_year = SelectField(_l("Schooljaar"), coerce=coerce_id, validate_choice=False,
                               validators=[Optional()])
-    programme_id = SelectField(_l("Opleiding"), coerce=int, validate_choice=False,
+    programme_id = SelectField(_l("Opleiding"), coerce=coerce_id, validate_choice=False,
                                validators=[Optional()])
     class_group = SelectField(_l("Klas"), validate_choice=False, validators=[Optional()])
     status = SelectField(_l("Status"), validate_choice=False, validators=[Optional()])

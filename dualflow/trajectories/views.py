@@ -18,6 +18,7 @@ from dualflow.evaluations import services as evaluation_services
 from dualflow.evaluations.models import EvaluationMoment
 from dualflow.extensions import db
 from dualflow.i18n import format_date, school_year_label, today_brussels
+from dualflow.integers import int_arg
 from dualflow.learners.models import Learner
 from dualflow.modelbase import Role, TrajectoryStatus
 from dualflow.pagination import paginate
@@ -134,7 +135,7 @@ def _trajectory_form(learner: Learner, today: date) -> TrajectoryForm:
 def new():
     """Open a trajectory: first find the learner, then programme, year, start and moments."""
     session, today = db.session, today_brussels()
-    learner_id = request.values.get("learner_id", type=int)
+    learner_id = int_arg("learner_id", request.values)
     if not learner_id:
         search = LearnerSearchForm(request.args)
         page = paginate(session, services.learners_statement(
@@ -327,7 +328,7 @@ def placement_new(trajectory_id: int):
     on = search.on.data or default_on
     search.on.data = on
     form = PlacementForm()
-    site_id = request.values.get("site_id", type=int)
+    site_id = int_arg("site_id", request.values)
     choice = services.site_choice(session, current_user, trajectory, site_id) if site_id else None
     if site_id and choice is None:
         abort(404)

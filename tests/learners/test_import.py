@@ -308,7 +308,10 @@ def test_import_revalidates_at_import_time(client, world, session):
     body = response.get_data(as_text=True)
     assert [(p[0], p[1]) for p in problems_of(body)] == [(2, "E (rijksregisternummer)")]
     assert "andere school" in body
-    assert (count(session, Learner), count(session, AuditEvent)) == before
+    # Nothing written but the audit of the number found out of sight.
+    assert (count(session, Learner), count(session, AuditEvent)) == (before[0], before[1] + 1)
+    assert session.execute(select(AuditEvent.action).order_by(AuditEvent.id.desc())
+                           ).scalars().first() == "learner.national_number_taken_elsewhere"
 
 
 def test_tampered_or_foreign_upload_is_refused(app, client, world, session):

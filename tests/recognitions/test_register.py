@@ -181,3 +181,56 @@ def test_inbox_queries_do_not_grow_with_rows(app, client, session, world, monkey
     assert small == large, (small, large)
     assert large <= 8
     print(f"inbox page: {large} queries for 5 and for 40 rows")
+
+
+# --- nothing in an export runs as a formula ------------------------------------------------
+
+HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "@SUM(A1)", "-2+3"]
+
+
+@pytest.fixture
+def hostile_register(session, world):
+    """Companies whose names a spreadsheet would run as formulas, each recognised once."""
+    for n, name in enumerate(HOSTILE):
+        company = factories.company(session, name=name, contact_phone="+32 9 123 45 67")
+        site = factories.site(session, company, name=f"Werf {n}", municipality="\tGent")
+        factories.recognition(session, site, world.programme_a)
+    session.commit()
+
+
+def test_the_register_csv_neutralises_formulas(client, world, hostile_register):
+    login(client, world.coordinator_a)
+    response = client.get("/register/export.csv", query_string={"on": "2027-01-15"})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    by_name = {record["Onderneming"]: record for record in records}
+    assert set(by_name) == {f"'{name}" for name in HOSTILE}
+    for row in by_name.values():
+        assert row["Telefoon"] == "+32 9 123 45 67"  # a phone number, not a formula
+        assert row["Gemeente"] == "'\tGent"
+        assert row["Geldig vanaf"] == "01/01/2026"
+
+
+def test_the_register_xlsx_has_text_cells_never_formulas(client, world, hostile_register):
+    login(client, world.coordinator_a)
+    response = client.get("/register/export.xlsx", query_string={"on": "2027-01-15"})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data))["Register"]
+    header = [cell.value for cell in sheet[1]]
+    names = []
+    for row in sheet.iter_rows(min_row=2):
+        cells = dict(zip(header, row, strict=True))
+        for cell in row:
+            assert cell.data_type != "f", cell.value
+        assert cells["Onderneming"].data_type == "s"
+        names.append(cells["Onderneming"].value)
+        assert cells["Telefoon"].value == "+32 9 123 45 67"
+        assert cells["Geldig vanaf"].is_date
+    assert sorted(names) == sorted(f"'{name}" for name in HOSTILE)
+    # What the user typed as a filter is written back as text too; the count stays a number.
+    searched = openpyxl.load_workbook(io.BytesIO(
+        client.get("/register/export.xlsx", query_string={"on": "2027-01-15", "q": "@SUM"}).data))
+    filters = {row[0].value: row[1] for row in searched["Filters"].iter_rows()}
+    assert filters["Zoekterm"].value == "'@SUM" and filters["Zoekterm"].data_type == "s"
+    assert filters["Aantal"].value == 1 and filters["Aantal"].data_type == "n"
