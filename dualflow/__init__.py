@@ -154,11 +154,15 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from dualflow import mail
+    from dualflow import audit, mail
 
     @app.after_request
     def commit_or_roll_back(response):
-        """One commit per request: kept when the response succeeded, undone otherwise."""
+        """One commit per request: kept when the response succeeded, undone otherwise.
+
+        A refused request keeps only the audit events that record the refused attempt itself
+        (`audit.record_kept`), written after the rollback.
+        """
         if "sqlalchemy" not in app.extensions:
             return response
         session = db.session
@@ -168,6 +172,8 @@ def _register_request_hooks(app: Flask) -> None:
             mail.send_after_response(response)
         else:
             session.rollback()
+            if audit.add_kept_events(session):
+                session.commit()
         return response
 
     @app.after_request

@@ -6,11 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, g, has_request_context
+from flask import g, has_request_context
 from sqlalchemy import JSON, Column, Index, inspect
 from sqlmodel import Field, Session, SQLModel
 
-from dualflow.extensions import client_ip, db
+from dualflow.extensions import client_ip
 from dualflow.modelbase import utcnow
 
 # Fields never copied into the audit trail.
@@ -105,21 +105,17 @@ _KEPT_FIELDS = ("at", "actor_id", "actor_label", "action", "entity_type", "entit
 
 def record_kept(session: Session, **fields: Any) -> AuditEvent:
     """Like `record`, for an event about a refused attempt: it stays when the request is
-    refused and everything else it did is undone (see `keep_refused_events`)."""
+    refused and everything else it did is undone (the app's commit hook writes it again)."""
     event = record(session, **fields)
     if has_request_context():
         g.setdefault(_KEPT, []).append({name: getattr(event, name) for name in _KEPT_FIELDS})
     return event
 
 
-def keep_refused_events(response: Response) -> Response:
-    """After-request hook of the blueprints that use `record_kept`: when the request is refused,
-    undo its changes and write the kept events in a transaction of their own."""
-    kept = g.pop(_KEPT, None)
-    if not kept or response.status_code < 400:
-        return response
-    session = db.session
-    session.rollback()
+def add_kept_events(session: Session) -> bool:
+    """After a refused request's rollback: add its kept events again; whether there were any."""
+    kept = g.pop(_KEPT, None) if has_request_context() else None
+    if not kept:
+        return False
     session.add_all(AuditEvent(**fields) for fields in kept)
-    session.commit()
-    return response
+    return True

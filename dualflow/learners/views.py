@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from dualflow import audit, policy
+from dualflow import policy
 from dualflow.catalog.models import School
 from dualflow.companies.views import add_error
 from dualflow.errors import DomainError
@@ -34,8 +34,6 @@ from dualflow.modelbase import Role
 from dualflow.pagination import paginate
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
-# A national number of another school's learner is audited even when the form is refused.
-bp.after_request(audit.keep_refused_events)
 
 # The session key naming the learner whose national number the next page may show in full.
 _REVEAL_KEY = "learners.revealed"
