@@ -341,7 +341,7 @@ def _signed_agreement(session, placement, name: str):
 
 
 def _evaluated_moment(session, trajectory, mentor, due: date):
-    moment = factories.evaluation_moment(session, trajectory, due_on=due)
+    moment = factories.evaluation_moment(session, trajectory, due_on=due, status="draft")
     session.add(Evaluation(moment_id=moment.id, mentor_id=mentor.id,
                            general_comment=f"Ontwerp van mentor {mentor.id}"))
     session.flush()
