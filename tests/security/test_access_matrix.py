@@ -103,8 +103,8 @@ MATRIX: dict[str, Entry] = {
     "companies.sites": Entry("company", ("company_id",), COMPANY_READERS),
     "companies.mentors": Entry("company", ("company_id",), COMPANY_READERS),
     "companies.edit": Entry("company", ("company_id",), COMPANY_MAINTAINERS, writes=True),
-    "companies.invite_contact": Entry(
-        "company", ("company_id",), COMPANY_MAINTAINERS, writes=True),
+    # The school that maintains a company invites its contact person.
+    "companies.invite_contact": Entry("company", ("company_id",), SCHOOL, writes=True),
     "companies.site_new": Entry("company", ("company_id",), COMPANY_MAINTAINERS, writes=True),
     "companies.site_edit": Entry(
         "company", ("company_id", "site_id"), COMPANY_MAINTAINERS, writes=True),
@@ -242,6 +242,12 @@ KNOWN_HOLES: set[tuple[str, str, str, str]] = {
     ("evaluations.moment", "company_b", "T2A", "GET"),
     ("evaluations.moment", "mentor", "T2B", "GET"),
     ("evaluations.moment", "mentor_b", "T2A", "GET"),
+    ("evaluations.moment", "company", "T2B", "POST"),
+    ("evaluations.moment", "mentor", "T2B", "POST"),
+    ("evaluations.moment", "company_b", "T2A", "POST"),
+    ("evaluations.moment", "mentor_b", "T2A", "POST"),
+    ("evaluations.submit", "mentor", "T2B", "POST"),
+    ("evaluations.submit", "mentor_b", "T2A", "POST"),
     # A coordinator maintains a company another school registered, and invites into it.
     ("companies.edit", "coordinator", "C", "GET"),
     ("companies.edit", "coordinator", "C", "POST"),
@@ -271,6 +277,8 @@ class Case:
     bundle: str
     method: str
     allowed: bool
+    # Out of scope for a role that may use the route: the object must not even seem to exist.
+    hidden: bool = False
 
     def __str__(self) -> str:
         return f"{self.method} {self.endpoint} as {self.role} on {self.bundle}"
@@ -297,11 +305,20 @@ def _cases(app, role: str) -> Iterator[Case]:
                 role in entry.roles
             )
             if "GET" in rule.methods:
+                readers = entry.roles if entry.shows is None else entry.shows
                 shown = allowed if entry.shows is None else (
                     level in ("own", "read") and role in entry.shows)
-                yield Case(endpoint, role, bundle, "GET", shown)
+                yield Case(endpoint, role, bundle, "GET", shown,
+                           hidden=_hidden(level, bundle) and role in readers)
             if "POST" in rule.methods and not allowed:
-                yield Case(endpoint, role, bundle, "POST", False)
+                yield Case(endpoint, role, bundle, "POST", False,
+                           hidden=_hidden(level, bundle) and role in entry.roles)
+
+
+def _hidden(level: str | None, bundle: str) -> bool:
+    """Whether the object must answer 404: out of scope, and not a mix whose parent is visible
+    (a parent one may only read answers 403 before the child is looked at)."""
+    return level is None and bundle != "X"
 
 
 def _known(case: Case) -> bool:
@@ -494,6 +511,8 @@ def _problem(case: Case, response, audited_before: int, audited_after: int) -> s
         ok = status == 302 and response.location.startswith("/login")
     elif case.allowed:
         ok = status < 400
+    elif case.hidden:
+        ok = status == 404
     else:
         ok = status in (403, 404)
     if not ok:
