@@ -28,7 +28,7 @@ from dualflow.audit import AuditEvent
 from dualflow.models import metadata
 from tests.clients import isolated_client
 from tests.conftest import login
-from tests.security.test_access_matrix import _build
+from tests.security.world import build, document
 
 MAX_EXAMPLES = 12
 # Who walks the pages, in order; a form is fuzzed as the first role who found it.
@@ -486,9 +486,8 @@ def _build_fuzz_world(app, session, world) -> FuzzWorld:
     from dualflow.notifications.models import Notification
     from dualflow.tokens import hash_token
     from tests import factories
-    from tests.security.test_access_matrix import _document
 
-    matrix = _build(session, world)
+    matrix = build(session, world)
     users, bundle = matrix.users, matrix.bundles["A"]
     from dualflow.learners.models import Learner
     from dualflow.trajectories.models import Placement, Trajectory
@@ -517,11 +516,11 @@ def _build_fuzz_world(app, session, world) -> FuzzWorld:
                                                      recognition)
                                  for row in (traj_g, traj_h, traj_i))
     draft = factories.agreement(session, place_h)
-    document = _document(session, "g")
+    pdf = document(session, "g")
     awaiting = factories.agreement(session, place_g, status="awaiting_signatures",
-                                   document_id=document.id)
+                                   document_id=pdf.id)
     raw_signing = "fuzz-signing-token-0123456789abcdef"
-    session.add(Signature(agreement_id=awaiting.id, party="learner", document_id=document.id,
+    session.add(Signature(agreement_id=awaiting.id, party="learner", document_id=pdf.id,
                           signer_email="g@leerling.example", expected_name="Lerende G",
                           token_hash=hash_token(raw_signing),
                           token_expires_at=datetime.now(UTC) + timedelta(days=10)))
