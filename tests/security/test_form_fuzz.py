@@ -5,8 +5,10 @@ every `<form method="post">` on it is kept, with its fields and their rendered v
 POST route must be reached by such a form, or be named in `NOT_FOUND_BY_THE_WALK` with why.
 Hypothesis then posts, per form, the rendered values with some fields replaced by hostile ones
 (control characters, very long text, odd unicode, numbers beyond any integer, impossible dates,
-empty). A post that is refused (4xx, or the form shown again with errors) leaves no audit event
-and no row behind; no post answers 500.
+empty), derandomized so that every run tries the same examples. No post answers 500; a post
+that is refused (4xx, or the form shown again with errors) leaves no audit event and no row
+behind; a line break typed into a single-line field is never stored; and after each form the
+audit trail still opens, whatever values were stored. Each form starts from the same world.
 """
 
 from __future__ import annotations
