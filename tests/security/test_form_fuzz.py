@@ -292,17 +292,20 @@ def _baseline(form: Form) -> dict:
 
 # Posts every form gets as well: each text field a value that only looks like a date (the
 # audit trail must still show it), each single-line field a line break (which must never be
-# stored), each multi-line field a NUL (which PostgreSQL cannot store).
+# stored), each multi-line field a NUL (which PostgreSQL cannot store), each number, choice
+# and hidden field a number beyond any database integer (a form error, not a 500).
 DATE_LIKE = "2027-02-30"
 LINE_BREAK = "Eerste regel\r\nTweede regel"
 NUL = "Eerste\x00regel"
+HUGE = str(2**63)
 
 
 def _explicit(form: Form) -> list[dict]:
     posts = []
     for value, kinds in ((DATE_LIKE, ("text", "textarea")), (LINE_BREAK, ("text",)),
-                         (NUL, ("textarea",))):
-        names = [name for name, item in form.fields.items() if item.kind in kinds]
+                         (NUL, ("textarea",)), (HUGE, ("number", "select", "hidden"))):
+        names = [name for name, item in form.fields.items()
+                 if item.kind in kinds and name != "csrf_token"]
         if names:
             posts.append({**_baseline(form), **dict.fromkeys(names, value)})
     return posts
