@@ -80,7 +80,8 @@ class EvaluationForm(Form):
         """{competency_id: level}, None for n.v.t.; competencies left open are left out."""
         chosen: dict[int, int | None] = {}
         for competency_id in self.competency_ids:
-            value = self.score(competency_id).data
+            # `Optional` lets a blank answer (spaces, a tab) through unchecked: it is left open.
+            value = (self.score(competency_id).data or "").strip()
             if value == NOT_ASSESSED:
                 chosen[competency_id] = None
             elif value:

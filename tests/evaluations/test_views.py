@@ -418,3 +418,15 @@ def test_an_open_moment_of_an_ended_placement_stays_on_the_mentor_home(client, s
     learner_d = next(row for row in rows if s.learner_d.last_name in row)
     assert f'href="{_url(late)}"' in learner_d and "df-row-overdue" in learner_d
     assert "ander open moment" not in learner_d
+
+
+def test_a_blank_level_counts_as_left_open_not_as_a_server_error(client, session, scene):
+    s = scene
+    login(client, s.mentor_user_a)
+    response = client.post(_url(s.m1), data=_form(s, {s.c1.id: "\t", s.c3.id: 2}))
+    assert response.status_code == 302
+    assert _stored(session, s.m1) == ("draft", 1, "", {s.c3.id: (2, "")})
+    refused = client.post(_url(s.m1, "submit"), data=_form(
+        s, {s.c1.id: " ", s.c3.id: 2, s.c4.id: "na"}, seen=1))
+    assert refused.status_code == 422
+    assert "nog open: Competentie 1" in _text(refused)
