@@ -1,9 +1,10 @@
-"""The base of every form: single-line text fields never keep control characters.
+"""The base of every form: text fields never keep control characters they cannot mean.
 
 A line break typed (or pasted) into a name ends up in e-mail subjects, PDF headers and CSV
 cells; a tab or an escape sequence is never meant. Every `StringField` of a form built on
-`Form` or `PlainForm` gets `single_line` as its first filter; text areas, passwords and
-hidden fields are left alone (see `NOT_SINGLE_LINE`).
+`Form` or `PlainForm` gets `single_line` as its first filter; text areas keep their line
+breaks and tabs but lose the other control characters (`multi_line`: PostgreSQL refuses a NUL
+in text); passwords and hidden fields are left alone (see `NOT_SINGLE_LINE`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from wtforms.fields import HiddenField, PasswordField, StringField, TextAreaFiel
 # paragraph separators, with the spaces around them: each run becomes one space.
 _CONTROL_RUN = re.compile(r"[ ]*[\x00-\x1f\x7f-\x9f\u2028\u2029]+[\x00-\x20\x7f-\x9f\u2028\u2029]*")
 
+# Control characters other than tab, line feed and carriage return.
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Several lines on purpose; a password exactly as typed; a hidden value is the application's
 # own (a version, a return path) and is checked, never rewritten into something else.
@@ -32,6 +35,13 @@ def single_line(value: Any) -> Any:
     return _CONTROL_RUN.sub(" ", value).strip()
 
 
+def multi_line(value: Any) -> Any:
+    """Text of several lines without control characters other than tabs and line breaks."""
+    if not isinstance(value, str):
+        return value
+    return _CONTROL_IN_TEXT.sub("", value)
+
+
 def _is_single_line(field_class: type) -> bool:
     return issubclass(field_class, StringField) and not issubclass(
         field_class, NOT_SINGLE_LINE
@@ -39,13 +49,16 @@ def _is_single_line(field_class: type) -> bool:
 
 
 class _SingleLineMeta:
-    """Form meta that puts `single_line` in front of every single-line field's filters."""
+    """Form meta that puts the text cleaning in front of every text field's filters."""
 
     def bind_field(self, form, unbound_field, options):
-        if _is_single_line(unbound_field.field_class):
+        field_class = unbound_field.field_class
+        cleaning = (single_line if _is_single_line(field_class)
+                    else multi_line if issubclass(field_class, TextAreaField) else None)
+        if cleaning is not None:
             filters = list(unbound_field.kwargs.get("filters") or ())
-            if single_line not in filters:
-                options = {**options, "filters": [single_line, *filters]}
+            if cleaning not in filters:
+                options = {**options, "filters": [cleaning, *filters]}
         return super().bind_field(form, unbound_field, options)
 
 
