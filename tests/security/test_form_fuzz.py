@@ -47,16 +47,7 @@ NOT_FOUND_BY_THE_WALK: dict[str, str] = {
 
 # Failures that come from holes being closed elsewhere: (endpoint or "*", cause), causes as
 # `_cause` names them. Empty this set once the fixes are in.
-KNOWN_HOLES: set[tuple[str, str]] = {
-    # A number beyond the database's integers in a field answers 500 instead of a form error.
-    ("*", "integer out of range"),
-    # Names, titles and codes keep the control characters typed (or pasted) into them; a NUL
-    # then fails on PostgreSQL.
-    ("*", "line break stored in a single-line field"),
-    ("*", "NUL character in a single-line field"),
-    # The audit trail fails on a stored value that merely looks like a date.
-    ("*", "audit viewer: impossible date"),
-}
+KNOWN_HOLES: set[tuple[str, str]] = set()
 
 
 # --- finding the forms -------------------------------------------------------------------
