@@ -125,7 +125,7 @@ def test_agreement_from_registration_to_signed_pdf(page, browser, live_server, a
         world.coordinator_a.email.lower(): world.coordinator_a.full_name,
     }
     # The mails leave right after the response has gone out: give the server that moment.
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15
     while len(links := _sign_links(outbox, before)) < len(signers) and (
             time.monotonic() < deadline):
         time.sleep(0.05)
