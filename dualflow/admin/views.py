@@ -185,8 +185,12 @@ def _fill_invite_choices(form: InviteUserForm) -> None:
     else:
         form.school_id.choices = [("", _("— kies een school —")), *schools]
     # Only companies the inviter maintains: never one that manages its own accounts.
-    form.company_id.choices = [("", _("— kies een onderneming —")),
-                               *options(Company, policy.maintained_companies(current_user))]
+    companies = options(Company, policy.maintained_companies(current_user))
+    if current_user.role == Role.COMPANY:
+        # A company user only invites into the own company: nothing else to choose.
+        form.company_id.choices = companies
+    else:
+        form.company_id.choices = [("", _("— kies een onderneming —")), *companies]
     form.sector_id.choices = [("", _("— kies een sector —")), *options(Sector)]
 
 

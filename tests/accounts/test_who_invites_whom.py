@@ -121,3 +121,13 @@ def test_coordinator_cannot_deactivate_the_account_of_a_self_managed_company(cli
     assert response.status_code in (403, 404)
     session.expire_all()
     assert session.get(User, colleague.id).is_active
+
+
+def test_company_user_invites_into_the_own_company_without_choosing_it(client, session, world):
+    login(client, world.company_user_a)
+    page = main_html(client.get("/admin/users/invite"))
+    options = page[page.index('name="company_id"'):]
+    options = options[:options.index("</select>")]
+    assert world.company_a.name in options
+    assert world.company_b.name not in options
+    assert "kies een onderneming" not in options
