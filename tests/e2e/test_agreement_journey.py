@@ -45,6 +45,18 @@ def _seed_workplace(app, world) -> None:
         session.commit()
 
 
+def _outbox_rows(app) -> list[tuple]:
+    """The written mails as stored, to say why a mail did not arrive."""
+    from sqlalchemy import select
+
+    from dualflow.notifications.models import OutboxMessage
+
+    with app.app_context(), db.sessionmaker() as session:
+        return [tuple(row) for row in session.execute(select(
+            OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.claimed_at,
+            OutboxMessage.sent_at, OutboxMessage.failed_at, OutboxMessage.last_error))]
+
+
 def _sign_links(outbox: Path, before: set[str]) -> dict[str, str]:
     """The signing link (path only) per addressee, from the mails written since `before`."""
     links = {}
@@ -129,7 +141,7 @@ def test_agreement_from_registration_to_signed_pdf(page, browser, live_server, a
     while len(links := _sign_links(outbox, before)) < len(signers) and (
             time.monotonic() < deadline):
         time.sleep(0.05)
-    assert set(links) == set(signers)
+    assert set(links) == set(signers), _in_thread(_outbox_rows, app)
 
     # Each party signs through its own link, without an account.
     for address, name in signers.items():
