@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import unicodedata
 import warnings
 import zipfile
@@ -55,44 +56,57 @@ class Column:
     aliases: tuple[str, ...] = ()
 
 
+# Aliases are compared after `header_key`: case, accents, punctuation, units in brackets,
+# abbreviations (nr, geb., tel.) and the learner's own marker (lln., leerling) do not count.
 COLUMNS: tuple[Column, ...] = (
     Column("first_name", "voornaam", _l("Voornaam"),
-           ("voornamen", "roepnaam", "first name", "firstname", "given name", "prenom")),
+           ("voornamen", "roepnaam", "eerste voornaam", "first name", "firstname", "given name",
+            "prenom")),
     Column("last_name", "achternaam", _l("Familienaam"),
-           ("familienaam", "naam", "last name", "lastname", "surname", "family name", "nom",
-            "nom de famille")),
+           ("familienaam", "naam", "fam naam", "famnaam", "last name", "lastname", "surname",
+            "family name", "nom", "nom de famille")),
     Column("birth_date", "geboortedatum", _l("Geboortedatum"),
-           ("geboorte datum", "geb datum", "geboren", "birth date", "birthdate",
-            "date of birth", "date de naissance")),
-    Column("gender", "geslacht", _l("Geslacht"), ("gender", "sex", "sexe")),
+           ("geboorte datum", "geb datum", "geb dat", "geboren", "geboren op", "datum geboorte",
+            "geboortedag", "birth date", "birthdate", "date of birth", "dob",
+            "date de naissance")),
+    Column("gender", "geslacht", _l("Geslacht"),
+           ("gender", "sex", "sexe", "m v", "v m", "m v x", "jongen meisje")),
     Column("national_number", "rijksregisternummer", _l("Rijksregisternummer"),
-           ("rijksregister", "rijksregisternr", "rrn", "rr nummer", "insz", "insz nummer",
-            "inszn", "bis", "bisnummer", "bis nummer", "national number", "niss",
-            "numero national", "numero de registre national")),
+           ("rijksregister", "rijksreg nr", "rrn", "rr nr", "rr nummer", "insz", "insz nr",
+            "inszn", "bis", "bisnummer", "bis nr", "nationaal nummer", "nat nr", "nat nummer",
+            "national number", "niss", "numero national", "numero de registre national",
+            "identificatienummer sociale zekerheid")),
     Column("email", "e-mail", _l("E-mailadres"),
-           ("email", "mail", "e-mailadres", "emailadres", "e-mail leerling", "email leerling",
-            "courriel")),
+           ("email", "mail", "e-mailadres", "emailadres", "e-mail adres", "mailadres",
+            "email address", "courriel", "adresse email")),
     Column("phone", "telefoon", _l("Telefoon"),
-           ("telefoonnummer", "tel", "gsm", "gsm nummer", "gsm leerling", "phone", "telephone")),
+           ("telefoonnummer", "tel", "tel nr", "gsm", "gsm nr", "gsm nummer", "mobiel",
+            "mobiel nummer", "mobile", "phone", "telephone")),
     Column("street", "straat", _l("Straat en nummer"),
-           ("straat en nummer", "straat en huisnummer", "adres", "street", "address", "rue")),
+           ("straat en nummer", "straat nr", "straat en huisnummer", "adres", "woonadres",
+            "domicilieadres", "domicilie adres", "street", "address", "rue", "adresse")),
     Column("postcode", "postcode", _l("Postcode"),
-           ("post code", "postnummer", "zip", "zip code", "code postal")),
+           ("post code", "postnummer", "pc", "zip", "zip code", "code postal")),
     Column("municipality", "gemeente", _l("Gemeente"),
-           ("woonplaats", "stad", "plaats", "municipality", "city", "commune", "localite")),
-    Column("language", "taal", _l("Taal"), ("language", "langue")),
+           ("woonplaats", "stad", "plaats", "deelgemeente", "municipality", "city", "commune",
+            "localite")),
+    Column("language", "taal", _l("Taal"),
+           ("communicatietaal", "contacttaal", "language", "langue")),
     Column("class_group", "klas", _l("Klas"),
-           ("klasgroep", "klas groep", "class", "class group", "classe")),
+           ("klasgroep", "klas groep", "klascode", "klasnaam", "administratieve groep",
+            "class", "class group", "classe")),
+    # A guardian column is any header with a word for a parent in it (ouder 1, moeder, voogd…);
+    # what is left of the header says which of these three it is.
     Column("guardian_name", "ouder_naam", _l("Ouder of voogd"),
-           ("naam ouder", "ouder", "voogd", "naam voogd", "guardian", "guardian name",
-            "nom parent", "nom du parent")),
+           ("", "naam", "volledige naam", "naam voornaam", "voornaam naam", "name", "nom")),
     Column("guardian_email", "ouder_email", _l("E-mailadres ouder"),
-           ("ouder e-mail", "e-mail ouder", "email ouder", "mail ouder", "guardian email",
-            "courriel parent")),
+           ("email", "mail", "e-mailadres", "emailadres", "e-mail adres", "mailadres",
+            "courriel")),
     Column("guardian_phone", "ouder_telefoon", _l("Telefoon ouder"),
-           ("telefoon ouder", "gsm ouder", "ouder gsm", "tel ouder", "guardian phone",
-            "telephone parent")),
+           ("telefoon", "telefoonnummer", "tel", "tel nr", "gsm", "gsm nr", "gsm nummer",
+            "mobiel", "phone", "telephone")),
 )
+GUARDIAN_FIELDS = ("guardian_name", "guardian_email", "guardian_phone")
 BY_FIELD = {column.field: column for column in COLUMNS}
 # A file names its learners either by national number or by name and birth date.
 IDENTIFYING = ("first_name", "last_name", "birth_date")
@@ -117,8 +131,62 @@ def _key(text: Any) -> str:
     return " ".join("".join(char if char.isalnum() else " " for char in plain).split())
 
 
-_ALIASES = {_key(name): column.field
-            for column in COLUMNS for name in (column.header, column.field, *column.aliases)}
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_LETTERS_DIGITS = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
+# Short forms schools use in headers, written out.
+_WORDS = {"nr": "nummer", "no": "nummer", "num": "nummer", "geb": "geboorte",
+          "tel": "telefoon", "telnr": "telefoonnummer", "gsmnr": "gsmnummer", "ouders": "ouder"}
+# Words that say the column is about the learner: the learner is the default, so they go.
+_LEARNER_WORDS = frozenset({"lln", "ll", "lll", "leerling", "leerlingen", "lrl", "lerende",
+                            "cursist", "student", "eleve"})
+_FILLER_WORDS = frozenset({"en", "and", "et", "van", "de", "het", "du", "of"})
+_GUARDIAN_WORDS = frozenset({"ouder", "moeder", "vader", "voogd", "mama", "papa", "guardian",
+                             "parent", "mother", "father", "tuteur", "mere", "pere",
+                             "verantwoordelijke"})
+
+
+def _header_words(text: Any) -> list[str]:
+    """The words of a header: lower case, no accents, no units in brackets, short forms out."""
+    plain = _key(_BRACKETS.sub(" ", str(text or "")))
+    words = []
+    for word in _LETTERS_DIGITS.sub(" ", plain).split():
+        word = _WORDS.get(word, word)
+        if len(word) > 2 and word.endswith("nr"):
+            word = word[:-2] + "nummer"  # rijksregisternr, insznr
+        words.append(word)
+    return words
+
+
+def header_key(text: Any) -> str:
+    """A header reduced to what identifies it: 'Geb.datum (dd/mm/jjjj)' -> 'geboortedatum'."""
+    return "".join(word for word in _header_words(text)
+                   if word not in _LEARNER_WORDS and word not in _FILLER_WORDS)
+
+
+_ALIASES = {header_key(name): column.field
+            for column in COLUMNS if column.field not in GUARDIAN_FIELDS
+            for name in (column.header, column.field, *column.aliases)}
+_GUARDIAN_ALIASES = {header_key(name): column.field
+                     for column in COLUMNS if column.field in GUARDIAN_FIELDS
+                     for name in column.aliases}
+
+
+def _read_header(text: Any) -> tuple[str | None, str]:
+    """The field a header names and, for a guardian, which one ('ouder1', 'moeder')."""
+    words = _header_words(text)
+    guardian = [word for word in words if word in _GUARDIAN_WORDS]
+    if not guardian:
+        return _ALIASES.get(header_key(text)), ""
+    rest = [word for word in words if word not in _GUARDIAN_WORDS and not word.isdigit()]
+    which = guardian[0] + "".join(word for word in words if word.isdigit())
+    return _GUARDIAN_ALIASES.get(header_key(" ".join(rest))), which
+
+
+def field_for_header(text: Any) -> str | None:
+    """The learner field a column header names, or None when it names none."""
+    return _read_header(text)[0]
+
+
 _GENDER_KEYS = {_key(word): code for code, words in _GENDERS.items() for word in words}
 _LANGUAGE_KEYS = {_key(word): code for code, words in _LANGUAGES.items() for word in words}
 
@@ -187,6 +255,8 @@ class ImportPlan:
     ignored: list[str] = field(default_factory=list)
     rows: list[PlannedRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # What the coordinator should look at but does not stop the import (a lost letter).
+    warnings: list[Problem] = field(default_factory=list)
     lines: int = 0
 
     @property
@@ -377,27 +447,63 @@ def column_label(index: int, header: str) -> str:
     return f"{get_column_letter(index + 1)} ({header.strip()})"
 
 
-def map_headers(table: Table) -> tuple[dict[str, int], list[Problem], list[str]]:
+@dataclass
+class HeaderMap:
+    """Which column holds which field; guardians may come in several (ouder 1, ouder 2…)."""
+
+    fields: dict[str, int]
+    # Each guardian's columns in the file's order; the first one with a filled cell counts.
+    guardians: list[dict[str, int]] = field(default_factory=list)
+
+    def for_cells(self, cells: list[Any]) -> dict[str, int]:
+        """The columns to read for one line: the first guardian the line gives anything for."""
+        if len(self.guardians) < 2:
+            return self.fields
+        for guardian in self.guardians:
+            if any(index < len(cells) and _filled(cells[index]) for index in guardian.values()):
+                return {**self.fields, **guardian}
+        return self.fields
+
+    def items(self) -> list[tuple[str, int]]:
+        """Every recognised column as (field, index), in the file's order."""
+        pairs = list(self.fields.items())
+        for guardian in self.guardians[1:]:
+            pairs.extend(guardian.items())
+        return sorted(pairs, key=lambda pair: pair[1])
+
+
+def map_headers(table: Table) -> tuple[HeaderMap, list[Problem], list[str]]:
     """Which column holds which field, header problems, and the columns that are ignored."""
     mapping: dict[str, int] = {}
+    guardians: dict[str, dict[str, int]] = {}
     problems: list[Problem] = []
     ignored: list[str] = []
+
+    def twice(index: int, first: int) -> None:
+        problems.append(Problem(
+            table.header_line, column_label(index, table.headers[index]),
+            _("Deze kolom staat er twee keer in (ook kolom %(other)s).",
+              other=column_label(first, table.headers[first])),
+        ))
+
     for index, header in enumerate(table.headers):
-        key = _key(header)
-        if not key:
+        if not _key(header):
             continue
-        name = _ALIASES.get(key)
+        name, which = _read_header(header)
         if name is None:
             ignored.append(header.strip())
+        elif which:
+            guardian = guardians.setdefault(which, {})
+            if name in guardian:
+                twice(index, guardian[name])
+            else:
+                guardian[name] = index
         elif name in mapping:
-            first = mapping[name]
-            problems.append(Problem(
-                table.header_line, column_label(index, header),
-                _("Deze kolom staat er twee keer in (ook kolom %(other)s).",
-                  other=column_label(first, table.headers[first])),
-            ))
+            twice(index, mapping[name])
         else:
             mapping[name] = index
+    if guardians:
+        mapping.update(next(iter(guardians.values())))
     missing = [BY_FIELD[name].header for name in IDENTIFYING if name not in mapping]
     if missing and "national_number" not in mapping:
         problems.append(Problem(
@@ -405,7 +511,7 @@ def map_headers(table: Table) -> tuple[dict[str, int], list[Problem], list[str]]
             _("De kolommen %(columns)s ontbreken. De eerste regel moet de kolomnamen bevatten; "
               "gebruik het sjabloon.", columns=", ".join(missing)),
         ))
-    return mapping, problems, ignored
+    return HeaderMap(mapping, list(guardians.values())), problems, ignored
 
 
 def parse_date(raw: Any) -> date:
@@ -466,6 +572,12 @@ def parse_cell(name: str, raw: Any) -> Any:
     return text
 
 
+# Text a person's name or address is in; a letter lost to an encoding shows there.
+_NAME_FIELDS = ("first_name", "last_name", "guardian_name", "street", "municipality")
+# Excel writes '?' for a character the file's code page lacks; a decoder writes U+FFFD.
+_LOST_LETTER = re.compile(r"\ufffd|(?<=\w)\?|\?(?=\w)")
+
+
 @dataclass
 class ParsedRow:
     """One data line: the values of its non-empty cells and the problems of those cells."""
@@ -475,27 +587,40 @@ class ParsedRow:
     problems: list[Problem]
     # Fields whose cell already has a problem (not checked again against the rules).
     failed: frozenset[str] = frozenset()
+    # The column of each field on this line (a guardian may come from another column).
+    columns: dict[str, int] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
 
-def parse_rows(table: Table, mapping: dict[str, int]) -> list[ParsedRow]:
+def parse_rows(table: Table, header_map: HeaderMap) -> list[ParsedRow]:
     """Every data row parsed cell by cell; every problem kept, none stops the others."""
     parsed = []
     width = len(table.headers)
     for line, cells in table.rows:
         values: dict[str, Any] = {}
         problems: list[Problem] = []
+        warnings_: list[Problem] = []
         failed: set[str] = set()
+        mapping = header_map.for_cells(cells)
         for name, index in mapping.items():
             raw = cells[index] if index < len(cells) else None
+            label = column_label(index, table.headers[index])
             try:
                 value = parse_cell(name, raw)
             except DomainError as error:
-                problems.append(Problem(line, column_label(index, table.headers[index]),
-                                        error.message, index))
+                problems.append(Problem(line, label, error.message, index))
                 failed.add(name)
                 continue
-            if value is not None:
-                values[name] = value
+            if value is None:
+                continue
+            values[name] = value
+            if name in _NAME_FIELDS and _LOST_LETTER.search(value):
+                warnings_.append(Problem(
+                    line, label,
+                    _("In ‘%(value)s’ ging een letter verloren (het bestand werd bewaard "
+                      "zonder die letter). Verbeter de naam in het bestand, of na de import "
+                      "bij de lerende.", value=value[:60]),
+                    index))
         extra = [cell for cell in cells[width:] if _filled(cell)]
         if extra:
             problems.append(Problem(
@@ -504,7 +629,8 @@ def parse_rows(table: Table, mapping: dict[str, int]) -> list[ParsedRow]:
                   "scheidingsteken (; of ,) in een waarde zonder aanhalingstekens?"),
             ))
         parsed.append(ParsedRow(line=line, values=values, problems=problems,
-                                failed=frozenset(failed)))
+                                failed=frozenset(failed), columns=mapping,
+                                warnings=sorted(warnings_, key=lambda item: item.position)))
     return parsed
 
 
@@ -570,9 +696,10 @@ def _audit_numbers_out_of_sight(session: Session, actor: User, found: Iterable[L
 
 
 def _label_for(name: str, mapping: dict[str, int], table: Table) -> str:
+    """The column a problem of `name` is in, as the file names it; the field when it has none."""
     if name in mapping:
         return column_label(mapping[name], table.headers[mapping[name]])
-    return BY_FIELD[name].header if name in BY_FIELD else ""
+    return _("%(field)s (geen kolom)", field=BY_FIELD[name].label) if name in BY_FIELD else ""
 
 
 def plan_import(session: Session, *, actor: User, school: School, filename: str, data: bytes,
@@ -580,11 +707,11 @@ def plan_import(session: Session, *, actor: User, school: School, filename: str,
     """Check an upload completely and say what importing it would do; writes nothing."""
     _require_import(session, actor, school)
     table = read_table(filename, data)
-    mapping, problems, ignored = map_headers(table)
+    header_map, problems, ignored = map_headers(table)
     plan = ImportPlan(
         filename=filename, description=table.description, ignored=ignored, problems=problems,
         columns=[(table.headers[index].strip(), str(BY_FIELD[name].label))
-                 for name, index in sorted(mapping.items(), key=lambda item: item[1])],
+                 for name, index in header_map.items()],
         lines=len(table.rows),
     )
     if any(not problem.column for problem in problems):
@@ -593,7 +720,7 @@ def plan_import(session: Session, *, actor: User, school: School, filename: str,
         plan.problems.append(Problem(table.header_line, "",
                                      _("Het bestand bevat geen lerenden onder de kolomnamen.")))
         return plan
-    rows = parse_rows(table, mapping)
+    rows = parse_rows(table, header_map)
     left = services.number_lookups_left(session, actor)
     if left <= 0 and any(row.values.get("national_number") for row in rows):
         raise services.too_many_lookups()
@@ -604,8 +731,11 @@ def plan_import(session: Session, *, actor: User, school: School, filename: str,
     for row in rows:
         row_problems = list(row.problems)
         skip = set(row.failed)
+        mapping = row.columns
+        plan.warnings.extend(row.warnings)
 
-        def problem(name: str, message: str, row=row, skip=skip, row_problems=row_problems):
+        def problem(name: str, message: str, row=row, skip=skip, row_problems=row_problems,
+                    mapping=mapping):
             row_problems.append(Problem(row.line, _label_for(name, mapping, table), message,
                                         mapping.get(name, len(table.headers))))
             skip.add(name)
