@@ -258,6 +258,8 @@ class ImportPlan:
     # What the coordinator should look at but does not stop the import (a lost letter).
     warnings: list[Problem] = field(default_factory=list)
     lines: int = 0
+    # For how many parents the file has columns (ouder 1, ouder 2; moeder, vader).
+    guardians: int = 0
 
     @property
     def ok(self) -> bool:
@@ -617,9 +619,10 @@ def parse_rows(table: Table, header_map: HeaderMap) -> list[ParsedRow]:
             if name in _NAME_FIELDS and _LOST_LETTER.search(value):
                 warnings_.append(Problem(
                     line, label,
-                    _("In ‘%(value)s’ ging een letter verloren (het bestand werd bewaard "
-                      "zonder die letter). Verbeter de naam in het bestand, of na de import "
-                      "bij de lerende.", value=value[:60]),
+                    _("In ‘%(value)s’ is een letter verloren gegaan: Excel schrijft ? voor een "
+                      "teken dat de gekozen tekenset niet kent. Verbeter de naam na de import, "
+                      "of bewaar het bestand als CSV UTF-8 of .xlsx en laad het opnieuw op.",
+                      value=value[:60]),
                     index))
         extra = [cell for cell in cells[width:] if _filled(cell)]
         if extra:
@@ -712,6 +715,7 @@ def plan_import(session: Session, *, actor: User, school: School, filename: str,
         filename=filename, description=table.description, ignored=ignored, problems=problems,
         columns=[(table.headers[index].strip(), str(BY_FIELD[name].label))
                  for name, index in header_map.items()],
+        guardians=len(header_map.guardians),
         lines=len(table.rows),
     )
     if any(not problem.column for problem in problems):

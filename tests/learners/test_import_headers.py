@@ -107,6 +107,7 @@ def test_a_school_export_imports_extra_columns_used_or_listed_as_ignored(client,
     body = dry_run.get_data(as_text=True)
     assert dry_run.status_code == 200 and "Het bestand is in orde" in body, body
     assert "Genegeerde kolommen" in body and "Leerlingnummer" in body
+    assert "kolommen voor 2 ouders" in body
     assert confirm(client, dry_run).status_code == 302
     imported = learners(session, world.school_a)
     emma, lina = imported["Peeters"], imported["Janssens"]
