@@ -83,8 +83,9 @@ COLUMNS: tuple[Column, ...] = (
            ("telefoonnummer", "tel", "tel nr", "gsm", "gsm nr", "gsm nummer", "mobiel",
             "mobiel nummer", "mobile", "phone", "telephone")),
     Column("street", "straat", _l("Straat en nummer"),
-           ("straat en nummer", "straat nr", "straat en huisnummer", "adres", "woonadres",
-            "domicilieadres", "domicilie adres", "street", "address", "rue", "adresse")),
+           ("straat en nummer", "straat nr", "straat en huisnummer", "straatnaam", "adres",
+            "woonadres", "domicilieadres", "domicilie adres", "street", "address", "rue",
+            "adresse")),
     Column("postcode", "postcode", _l("Postcode"),
            ("post code", "postnummer", "pc", "zip", "zip code", "code postal")),
     Column("municipality", "gemeente", _l("Gemeente"),
@@ -107,7 +108,13 @@ COLUMNS: tuple[Column, ...] = (
             "mobiel", "phone", "telephone")),
 )
 GUARDIAN_FIELDS = ("guardian_name", "guardian_email", "guardian_phone")
-BY_FIELD = {column.field: column for column in COLUMNS}
+# Parts of the address some exports keep in columns of their own: they join the street.
+ADDRESS_PARTS: tuple[Column, ...] = (
+    Column("house_number", "huisnummer", _l("Huisnummer"),
+           ("huisnr", "hnr", "huis nr", "huis nummer", "nr huis")),
+    Column("box", "bus", _l("Bus"), ("busnummer", "busnr", "bus nr")),
+)
+BY_FIELD = {column.field: column for column in (*COLUMNS, *ADDRESS_PARTS)}
 # A file names its learners either by national number or by name and birth date.
 IDENTIFYING = ("first_name", "last_name", "birth_date")
 
@@ -164,7 +171,7 @@ def header_key(text: Any) -> str:
 
 
 _ALIASES = {header_key(name): column.field
-            for column in COLUMNS if column.field not in GUARDIAN_FIELDS
+            for column in (*COLUMNS, *ADDRESS_PARTS) if column.field not in GUARDIAN_FIELDS
             for name in (column.header, column.field, *column.aliases)}
 _GUARDIAN_ALIASES = {header_key(name): column.field
                      for column in COLUMNS if column.field in GUARDIAN_FIELDS
@@ -594,6 +601,14 @@ class ParsedRow:
     warnings: list[Problem] = field(default_factory=list)
 
 
+def _join_address(values: dict[str, Any]) -> None:
+    """Put a house number and box from columns of their own after the street."""
+    number, box = values.pop("house_number", None), values.pop("box", None)
+    if number or box:
+        parts = [values.get("street", ""), number or "", _("bus %(box)s", box=box) if box else ""]
+        values["street"] = " ".join(part for part in parts if part)
+
+
 def parse_rows(table: Table, header_map: HeaderMap) -> list[ParsedRow]:
     """Every data row parsed cell by cell; every problem kept, none stops the others."""
     parsed = []
@@ -624,6 +639,7 @@ def parse_rows(table: Table, header_map: HeaderMap) -> list[ParsedRow]:
                       "of bewaar het bestand als CSV UTF-8 of .xlsx en laad het opnieuw op.",
                       value=value[:60]),
                     index))
+        _join_address(values)
         extra = [cell for cell in cells[width:] if _filled(cell)]
         if extra:
             problems.append(Problem(

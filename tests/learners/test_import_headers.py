@@ -211,3 +211,26 @@ def test_a_missing_guardian_names_the_files_guardian_column(world, session):
 def test_the_template_headers_still_map_to_themselves():
     assert [importing.field_for_header(header) for header in HEADERS] == [
         column.field for column in importing.COLUMNS]
+
+
+def test_street_house_number_and_box_in_separate_columns_make_one_address(world, session):
+    headers = ["Naam", "Voornaam", "Geboortedatum", "Geslacht", "Straat", "Huisnr.", "Bus",
+               "Postcode", "Gemeente"]
+    adult = factories.years_ago(30, 7, 30)
+    plan = importing.plan_import(
+        session, actor=world.coordinator_a, school=world.school_a, filename="a.csv",
+        data=csv_bytes([["Claes", "Lotte", adult.strftime("%d/%m/%Y"), "V", "Kerkstraat",
+                         "12", "3", "9000", "Gent"],
+                        ["Wouters", "Noah", adult.strftime("%d/%m/%Y"), "M", "Dorp",
+                         "1A", "", "9300", "Aalst"]], headers=headers),
+        today=TODAY)
+    assert plan.ok, plan.problems
+    assert [row.values["street"] for row in plan.rows] == ["Kerkstraat 12 bus 3", "Dorp 1A"]
+    assert plan.ignored == []
+    assert ("Huisnr.", "Huisnummer") in plan.columns
+
+
+@pytest.mark.parametrize("header", ["Huisnummer", "Huisnr", "Huisnr.", "Hnr", "Huis nr.",
+                                    "Nr. huis"])
+def test_house_number_headers(header):
+    assert importing.field_for_header(header) == "house_number"
