@@ -267,6 +267,8 @@ class ImportPlan:
     lines: int = 0
     # For how many parents the file has columns (ouder 1, ouder 2; moeder, vader).
     guardians: int = 0
+    # Fields the file has more than one column for (Telefoon and GSM).
+    shared: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -464,20 +466,36 @@ class HeaderMap:
     # Each guardian's columns in the file's order; the first one with a filled cell counts.
     guardians: list[dict[str, int]] = field(default_factory=list)
 
+    # Further columns for a field under another name (Telefoon and GSM): used when the
+    # first one is empty on a line.
+    alternatives: dict[str, list[int]] = field(default_factory=dict)
+
     def for_cells(self, cells: list[Any]) -> dict[str, int]:
-        """The columns to read for one line: the first guardian the line gives anything for."""
-        if len(self.guardians) < 2:
-            return self.fields
-        for guardian in self.guardians:
-            if any(index < len(cells) and _filled(cells[index]) for index in guardian.values()):
-                return {**self.fields, **guardian}
-        return self.fields
+        """The columns to read for one line: the first filled one of a field's columns, and
+        the first guardian the line gives anything for."""
+        def filled(index: int) -> bool:
+            return index < len(cells) and _filled(cells[index])
+
+        columns = self.fields
+        if self.alternatives:
+            columns = dict(columns)
+            for name, others in self.alternatives.items():
+                if not filled(columns[name]):
+                    columns[name] = next((index for index in others if filled(index)),
+                                         columns[name])
+        if len(self.guardians) > 1:
+            for guardian in self.guardians:
+                if any(filled(index) for index in guardian.values()):
+                    return {**columns, **guardian}
+        return columns
 
     def items(self) -> list[tuple[str, int]]:
         """Every recognised column as (field, index), in the file's order."""
         pairs = list(self.fields.items())
         for guardian in self.guardians[1:]:
             pairs.extend(guardian.items())
+        for name, others in self.alternatives.items():
+            pairs.extend((name, index) for index in others)
         return sorted(pairs, key=lambda pair: pair[1])
 
 
@@ -487,6 +505,7 @@ def map_headers(table: Table) -> tuple[HeaderMap, list[Problem], list[str]]:
     guardians: dict[str, dict[str, int]] = {}
     problems: list[Problem] = []
     ignored: list[str] = []
+    alternatives: dict[str, list[int]] = {}
 
     def twice(index: int, first: int) -> None:
         problems.append(Problem(
@@ -507,8 +526,10 @@ def map_headers(table: Table) -> tuple[HeaderMap, list[Problem], list[str]]:
                 twice(index, guardian[name])
             else:
                 guardian[name] = index
-        elif name in mapping:
+        elif name in mapping and header_key(table.headers[mapping[name]]) == header_key(header):
             twice(index, mapping[name])
+        elif name in mapping:
+            alternatives.setdefault(name, []).append(index)
         else:
             mapping[name] = index
     if guardians:
@@ -520,7 +541,7 @@ def map_headers(table: Table) -> tuple[HeaderMap, list[Problem], list[str]]:
             _("De kolommen %(columns)s ontbreken. De eerste regel moet de kolomnamen bevatten; "
               "gebruik het sjabloon.", columns=", ".join(missing)),
         ))
-    return HeaderMap(mapping, list(guardians.values())), problems, ignored
+    return HeaderMap(mapping, list(guardians.values()), alternatives), problems, ignored
 
 
 def parse_date(raw: Any) -> date:
@@ -732,6 +753,7 @@ def plan_import(session: Session, *, actor: User, school: School, filename: str,
         columns=[(table.headers[index].strip(), str(BY_FIELD[name].label))
                  for name, index in header_map.items()],
         guardians=len(header_map.guardians),
+        shared=[str(BY_FIELD[name].label) for name in header_map.alternatives],
         lines=len(table.rows),
     )
     if any(not problem.column for problem in problems):

@@ -234,3 +234,25 @@ def test_street_house_number_and_box_in_separate_columns_make_one_address(world,
                                     "Nr. huis"])
 def test_house_number_headers(header):
     assert importing.field_for_header(header) == "house_number"
+
+
+def test_two_differently_named_columns_for_one_field_take_the_first_filled(world, session):
+    headers = ["Naam", "Voornaam", "Geboortedatum", "Geslacht", "Telefoon", "GSM"]
+    adult = factories.years_ago(30, 7, 30).strftime("%d/%m/%Y")
+    plan = importing.plan_import(
+        session, actor=world.coordinator_a, school=world.school_a, filename="a.csv",
+        data=csv_bytes([["Claes", "Lotte", adult, "V", "09 123 45 67", "0470 11 11 11"],
+                        ["Wouters", "Noah", adult, "M", "", "0470 22 22 22"]],
+                       headers=headers),
+        today=TODAY)
+    assert plan.ok, plan.problems
+    assert [row.values["phone"] for row in plan.rows] == ["09 123 45 67", "0470 22 22 22"]
+    assert ("GSM", "Telefoon") in plan.columns
+    assert plan.shared == ["Telefoon"]
+
+
+def test_the_same_header_twice_is_still_a_problem(world, session):
+    plan = importing.plan_import(
+        session, actor=world.coordinator_a, school=world.school_a, filename="a.csv",
+        data=csv_bytes([["Claes", "Claes2"]], headers=["Naam lln.", "naam"]), today=TODAY)
+    assert [p.column for p in plan.problems][:1] == ["B (naam)"]
