@@ -32,15 +32,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import holidays as holiday_library
 
 ONE_DAY = timedelta(days=1)
 DEFAULT_DEADLINE_DAYS = 20
 
-# A holiday: a (starts_on, ends_on) pair or any object with those two attributes.
-Holiday = Any
+
+class HolidayPeriod(Protocol):
+    """Anything with a first and a last day, such as a `SchoolHoliday` row."""
+
+    @property
+    def starts_on(self) -> date: ...
+
+    @property
+    def ends_on(self) -> date: ...
+
+
+# A school holiday: a (starts_on, ends_on) pair or any object with those two attributes.
+# Public holidays are never passed in: the calendar knows them itself.
+Holiday = tuple[date, date] | HolidayPeriod
 
 
 @lru_cache(maxsize=32)

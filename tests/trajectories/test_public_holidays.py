@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from dualflow.trajectories import services
@@ -14,6 +15,7 @@ from dualflow.trajectories.training_days import (
     training_days_left,
 )
 from tests import factories
+from tests.conftest import login
 
 ARMISTICE = date(2026, 11, 11)       # a Wednesday
 EASTER_MONDAY = date(2027, 3, 29)
@@ -71,3 +73,24 @@ def test_the_trajectory_deadline_skips_public_holidays(session, world):
                                         today=date(2026, 12, 4), n=20)
     assert state.deadline == date(2026, 12, 7)
     assert state.days_left == 2 and state.near and not state.overdue
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_the_trajectory_page_counts_past_armistice_and_says_so(client, session, arena,
+                                                                monkeypatch):
+    monkeypatch.setattr("dualflow.trajectories.views.today_brussels", lambda: date(2026, 12, 4))
+    arena.trajectory.starts_on = date(2026, 11, 9)
+    session.commit()
+    login(client, arena.world.coordinator_a)
+    body = _text(client.get(f"/trajectories/{arena.trajectory.id}"))
+    assert "2 opleidingsdagen over" in body and "07/12/2026" in body
+    assert "wettelijke feestdagen" in body
+
+
+def test_the_school_page_tells_the_admin_public_holidays_need_no_typing(client, session, world):
+    login(client, world.admin)
+    body = _text(client.get(f"/admin/schools/{world.school_a.id}"))
+    assert "Wettelijke feestdagen tellen vanzelf niet mee" in body
