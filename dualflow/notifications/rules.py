@@ -74,7 +74,8 @@ CATCH_UP_DAYS = 30
 # Commit (through the job's checkpoint) after this many new notifications, so that a crash
 # keeps what was already decided.
 CHECKPOINT_EVERY = 200
-# The most calendar days of holidays that can fall inside an agreement deadline (summer).
+# The most calendar days of school and public holidays that can fall inside an agreement
+# deadline (the summer, with 21/7 and 15/8 inside it).
 _LONGEST_HOLIDAYS_DAYS = 100
 
 OPEN_MOMENT = (EvaluationStatus.PLANNED.value, EvaluationStatus.DRAFT.value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -153,8 +154,8 @@ def school_calendar(session: Session, school_id: int) -> TrainingCalendar:
     return school_calendars(session, [school_id])[school_id]
 
 
-def school_calendars(session: Session, school_ids) -> dict[int, TrainingCalendar]:
-    """Training calendars of several schools, from one query."""
+def school_calendars(session: Session, school_ids: Iterable[int]) -> dict[int, TrainingCalendar]:
+    """Training calendars of several schools, from one query (public holidays included)."""
     ids = sorted(set(school_ids))
     periods: dict[int, list[tuple[date, date]]] = defaultdict(list)
     if ids:

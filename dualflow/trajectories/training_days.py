@@ -1,7 +1,9 @@
 """Training days and the 20-training-day rule: pure functions of dates and holiday periods.
 
-A *training day* is a weekday (Monday to Friday) that lies in none of the school's holiday
-periods (`SchoolHoliday` rows, both ends included). Weekends never count.
+A *training day* is a weekday (Monday to Friday) that is no Belgian public holiday and lies in
+none of the school's holiday periods (`SchoolHoliday` rows, both ends included). Weekends never
+count. The public holidays come from the `holidays` library (see `public_holidays`), so nobody
+types them in; a school holiday that holds a public holiday leaves that day out once, not twice.
 
 The rule (DOMAIN.md, Agreement): a learner must have a signed agreement within `n` training
 days (configuration `AGREEMENT_DEADLINE_TRAINING_DAYS`, default 20) after the clock starts —
@@ -29,13 +31,45 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, Protocol
+
+import holidays as holiday_library
 
 ONE_DAY = timedelta(days=1)
 DEFAULT_DEADLINE_DAYS = 20
 
-# A holiday: a (starts_on, ends_on) pair or any object with those two attributes.
-Holiday = Any
+
+class HolidayPeriod(Protocol):
+    """Anything with a first and a last day, such as a `SchoolHoliday` row."""
+
+    @property
+    def starts_on(self) -> date: ...
+
+    @property
+    def ends_on(self) -> date: ...
+
+
+# A school holiday: a (starts_on, ends_on) pair or any object with those two attributes.
+# Public holidays are never passed in: the calendar knows them itself.
+Holiday = tuple[date, date] | HolidayPeriod
+
+
+@lru_cache(maxsize=32)
+def public_holidays(year: int) -> frozenset[date]:
+    """The Belgian public holidays of `year`, from the `holidays` library (category public).
+
+    These are New Year (1/1), Easter Sunday and Easter Monday, Labour Day (1/5), Ascension,
+    Whit Sunday and Whit Monday, the National Day (21/7), Assumption (15/8), All Saints (1/11),
+    Armistice (11/11) and Christmas (25/12). The bank holidays (Good Friday, 26/12) are working
+    days and not among them. Computed once per year and kept.
+    """
+    return frozenset(holiday_library.country_holidays("BE", years=year))
+
+
+def is_public_holiday(day: date) -> bool:
+    """Whether `day` is a Belgian public holiday."""
+    return day in public_holidays(day.year)
 
 
 def _period(holiday: Holiday) -> tuple[date, date]:
@@ -45,7 +79,7 @@ def _period(holiday: Holiday) -> tuple[date, date]:
 
 
 class TrainingCalendar:
-    """The training days of one school: weekdays outside its holiday periods."""
+    """The training days of one school: weekdays, no public holiday, outside its holidays."""
 
     def __init__(self, holidays: Iterable[Holiday] = ()) -> None:
         self.periods = sorted(_period(holiday) for holiday in holidays)
@@ -56,8 +90,8 @@ class TrainingCalendar:
         return any(start <= day <= end for start, end in self.periods)
 
     def is_training_day(self, day: date) -> bool:
-        """A weekday outside every holiday period."""
-        return day.weekday() < 5 and not self.in_holiday(day)
+        """A weekday that is no public holiday and lies outside every holiday period."""
+        return day.weekday() < 5 and not is_public_holiday(day) and not self.in_holiday(day)
 
     def next_training_day(self, day: date) -> date:
         """`day` itself when it is a training day, else the first training day after it."""
@@ -95,7 +129,7 @@ class TrainingCalendar:
 
 
 def is_training_day(day: date, holidays: Iterable[Holiday] = ()) -> bool:
-    """Whether `day` is a weekday outside every holiday period."""
+    """Whether `day` is a weekday, no public holiday, outside every holiday period."""
     return TrainingCalendar(holidays).is_training_day(day)
 
 

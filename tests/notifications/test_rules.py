@@ -232,13 +232,13 @@ def test_the_training_day_warning_skips_holidays(session, placed):
     placed.traj_c.agreement_clock_starts_on = date(2026, 11, 2)
     session.flush()
 
-    assert agreement_deadlines(session, date(2026, 11, 26)) == {}
-    # Day 1 is Monday 9/11; day 15 is Friday 27/11.
-    assert agreement_deadlines(session, date(2026, 11, 27)) == {"agreement.deadline": 1}
+    assert agreement_deadlines(session, date(2026, 11, 27)) == {}
+    # Day 1 is Monday 9/11, Wednesday 11/11 is a public holiday; day 15 is Monday 30/11.
+    assert agreement_deadlines(session, date(2026, 11, 30)) == {"agreement.deadline": 1}
     body = session.execute(select(Notification.body)).scalar_one()
-    assert "04/12/2026" in body  # day 20, the deadline
+    assert "07/12/2026" in body  # day 20, the deadline
     factories.placement_agreement(session, placed.place_c)
-    assert agreement_deadlines(session, date(2026, 12, 4)) == {}
+    assert agreement_deadlines(session, date(2026, 12, 7)) == {}
 
 
 # --- recognitions and mentors ---------------------------------------------------------------

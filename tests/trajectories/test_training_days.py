@@ -40,11 +40,12 @@ def test_training_days_are_weekdays_outside_holidays(day, holidays, expected):
     (date(2026, 9, 5), [], 20, date(2026, 10, 2)),
     (date(2026, 9, 6), [], 20, date(2026, 10, 2)),
     (date(2026, 9, 7), [], 20, date(2026, 10, 2)),
-    # The autumn holiday week does not count: one week later than without it.
-    (date(2026, 10, 19), [], 20, date(2026, 11, 13)),
-    (date(2026, 10, 19), [AUTUMN], 20, date(2026, 11, 20)),
+    # The autumn holiday week does not count: one week later than without it (both also
+    # skip Wednesday 11/11, a public holiday).
+    (date(2026, 10, 19), [], 20, date(2026, 11, 16)),
+    (date(2026, 10, 19), [AUTUMN], 20, date(2026, 11, 23)),
     # A clock starting inside the holiday counts from the first training day after it.
-    (date(2026, 11, 4), [AUTUMN], 20, date(2026, 12, 4)),
+    (date(2026, 11, 4), [AUTUMN], 20, date(2026, 12, 7)),
     # Two weeks of Christmas holiday: 14/12 + 5 days, then 4/1 + 15 more.
     (date(2026, 12, 14), [CHRISTMAS], 20, date(2027, 1, 22)),
     # The number of days is configuration.
@@ -67,9 +68,10 @@ def test_deadline_is_the_nth_training_day(start, holidays, n, expected):
     (date(2026, 9, 30), date(2026, 9, 1), [], -2),
     (date(2026, 10, 3), date(2026, 9, 5), [], 0),    # the weekend after a Friday deadline
     (date(2026, 10, 5), date(2026, 9, 5), [], -1),
-    (date(2026, 10, 30), date(2026, 10, 19), [AUTUMN], 11),  # 30/10, then 9/11 to 20/11
+    (date(2026, 10, 30), date(2026, 10, 19), [AUTUMN], 11),  # 30/10, then 9/11 to 23/11 less 11/11
     (date(2026, 11, 4), date(2026, 10, 19), [AUTUMN], 10),   # in the holiday: none counts
-    (date(2026, 11, 23), date(2026, 10, 19), [AUTUMN], -1),
+    (date(2026, 11, 23), date(2026, 10, 19), [AUTUMN], 1),
+    (date(2026, 11, 24), date(2026, 10, 19), [AUTUMN], -1),
 ])
 def test_training_days_left(today, start, holidays, expected):
     assert training_days_left(today, start, holidays) == expected
@@ -96,7 +98,7 @@ class _Trajectory:
 @pytest.mark.parametrize(("starts_on", "restart", "expected_deadline"), [
     (date(2026, 9, 1), None, date(2026, 9, 28)),
     # An agreement ended early: the clock restarts and 20 new training days count from there.
-    (date(2026, 9, 1), date(2026, 10, 19), date(2026, 11, 20)),
+    (date(2026, 9, 1), date(2026, 10, 19), date(2026, 11, 23)),
 ])
 def test_the_clock_restarts_after_an_agreement_ended_early(starts_on, restart,
                                                            expected_deadline):
@@ -109,7 +111,8 @@ def test_helpers_accept_rows_with_starts_on_and_ends_on():
         starts_on, ends_on = AUTUMN
 
     assert next_training_day(date(2026, 10, 31), [Holiday()]) == date(2026, 11, 9)
-    assert count_training_days(date(2026, 10, 26), date(2026, 11, 13), [Holiday()]) == 10
+    # 26-30/10, then 9-13/11 less 11/11 (a public holiday).
+    assert count_training_days(date(2026, 10, 26), date(2026, 11, 13), [Holiday()]) == 9
     assert count_training_days(date(2026, 9, 7), date(2026, 9, 4)) == 0
     with pytest.raises(ValueError):
         deadline(date(2026, 9, 1), [], n=0)
