@@ -14,6 +14,8 @@ from dualflow.accounts.models import User
 from dualflow.agreements.models import Agreement
 from dualflow.audit import AuditEvent
 from dualflow.catalog.models import Programme, School, Sector
+from dualflow.companies import services as company_services
+from dualflow.companies.eligibility import MentorFacts, training_deadline
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.evaluations import overview as evaluation_overview
 from dualflow.evaluations.models import Evaluation, EvaluationMoment
@@ -29,6 +31,8 @@ from dualflow.trajectories.models import Placement, Trajectory
 COMPANY_ROWS = 10
 # A recognition ending within this many days is listed on the company's dashboard.
 RECOGNITION_EXPIRY_DAYS = 90
+# A mentor training deadline within this many days is listed on the company's dashboard.
+TRAINING_NOTICE_DAYS = 60
 OPEN_RECOGNITION = (RecognitionStatus.SUBMITTED.value, RecognitionStatus.IN_REVIEW.value)
 
 
@@ -148,9 +152,31 @@ def company_overview(session: Session, user: User, *, today: date) -> dict[str, 
         .order_by(Recognition.valid_until, Recognition.id)
         .limit(COMPANY_ROWS)
     ).all()
-    return {"counts": counts, "company": session.get(Company, user.company_id),
+    company = session.get(Company, user.company_id)
+    return {"counts": counts, "company": company,
             "awaiting": awaiting, "overdue": overdue, "expiring": expiring, "today": today,
+            "training": _training_due(session, user, company, today=today),
             "expiry_days": RECOGNITION_EXPIRY_DAYS}
+
+
+def _training_due(session: Session, user: User, company: Company | None, *,
+                  today: date) -> list[tuple[Mentor, date]]:
+    """Active mentors without the mentor training whose deadline has passed or is near,
+    by the rules of the company's sector; earliest deadline first."""
+    if company is None:
+        return []
+    rules = company_services.company_rules(session, company)
+    mentors = session.execute(
+        select(Mentor).where(policy.visible(user, Mentor), Mentor.company_id == company.id,
+                             Mentor.is_active.is_(True), Mentor.training_completed_on.is_(None),
+                             Mentor.appointed_on.is_not(None))
+    ).scalars().all()
+    horizon = today + timedelta(days=TRAINING_NOTICE_DAYS)
+    due = [(mentor, deadline) for mentor in mentors
+           if (deadline := training_deadline(MentorFacts.from_mentor(mentor), rules)) is not None
+           and deadline <= horizon]
+    due.sort(key=lambda item: (item[1], item[0].last_name, item[0].first_name))
+    return due[:COMPANY_ROWS]
 
 
 @dataclass

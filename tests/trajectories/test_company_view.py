@@ -147,3 +147,38 @@ def test_the_company_dashboard_lists_recognitions_that_expire(client, session, s
     html = client.get("/").get_data(as_text=True)
     assert "Erkenningen die aflopen" in _text(client.get("/"))
     assert f'href="/recognitions/{shared.rec_a.id}"' in html
+
+
+def test_the_company_dashboard_lists_mentors_whose_training_deadline_is_near(client, session,
+                                                                              shared):
+    # Bouw requires the training within 6 months of the appointment: 1/5 -> 1/11/2026.
+    shared.company_a.sector_id = shared.sector_a.id
+    late = factories.mentor(session, shared.company_a, first_name="Lotte", last_name="Laat",
+                            appointed_on=date(2026, 5, 1))
+    factories.mentor(session, shared.company_a, first_name="Gert", last_name="Gevormd",
+                     appointed_on=date(2026, 5, 1), training_completed_on=date(2026, 9, 1))
+    session.commit()
+    login(client, shared.company_user_a)
+    response = client.get("/")
+    text = _text(response)
+    assert "Mentoropleiding" in text and "Lotte Laat" in text and "01/11/2026" in text
+    assert "Gert Gevormd" not in text
+    assert (f'href="/companies/{shared.company_a.id}/mentors/{late.id}"'
+            in response.get_data(as_text=True))
+
+
+def test_the_company_dashboard_query_count_stays_flat(client, app, session, shared):
+    login(client, shared.company_user_a)
+    counts = []
+    for extra in (0, 5):
+        for _ in range(extra):
+            pupil = factories.learner(session, shared.school_a)
+            traj = factories.trajectory(session, pupil, shared.programme_a)
+            place = factories.placement(session, traj, shared.mentor_a2, shared.rec_a)
+            factories.placement_agreement(session, place, status="awaiting_signatures")
+            factories.evaluation_moment(session, traj, due_on=date(2026, 9, 30))
+        session.commit()
+        with count_queries(app) as statements:
+            assert client.get("/").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
