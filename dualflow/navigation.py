@@ -60,6 +60,8 @@ MENUS: dict[Role, list[MenuItem | MenuGroup]] = {
                        _COMPANIES, _REGISTER, _INDICATORS],
     Role.COMPANY: [
         _DASHBOARD,
+        # The learners placed with the company: the trajectory list, scoped to its placements.
+        MenuItem(_l("Lerenden"), "trajectories.index", "trajectories."),
         MenuItem(_l("Vestigingen en mentoren"), "companies.mine", "companies."),
         MenuItem(_l("Erkenningen"), "recognitions.index", "recognitions."),
         MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),

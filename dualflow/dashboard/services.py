@@ -11,8 +11,11 @@ from sqlmodel import Session
 
 from dualflow import policy
 from dualflow.accounts.models import User
+from dualflow.agreements.models import Agreement
 from dualflow.audit import AuditEvent
 from dualflow.catalog.models import Programme, School, Sector
+from dualflow.companies import services as company_services
+from dualflow.companies.eligibility import MentorFacts, training_deadline
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.evaluations import overview as evaluation_overview
 from dualflow.evaluations.models import Evaluation, EvaluationMoment
@@ -20,9 +23,16 @@ from dualflow.learners.models import Learner
 from dualflow.modelbase import EvaluationStatus, RecognitionStatus, Role, TrajectoryStatus, utcnow
 from dualflow.notifications.models import JobRun
 from dualflow.recognitions.models import Recognition
+from dualflow.trajectories import company as company_view
 from dualflow.trajectories import services as trajectories
 from dualflow.trajectories.models import Placement, Trajectory
 
+# The company's dashboard lists this many items per kind; the rest are in the lists.
+COMPANY_ROWS = 10
+# A recognition ending within this many days is listed on the company's dashboard.
+RECOGNITION_EXPIRY_DAYS = 90
+# A mentor training deadline within this many days is listed on the company's dashboard.
+TRAINING_NOTICE_DAYS = 60
 OPEN_RECOGNITION = (RecognitionStatus.SUBMITTED.value, RecognitionStatus.IN_REVIEW.value)
 
 
@@ -88,7 +98,8 @@ def coordinator_overview(session: Session, user: User, *, today: date) -> dict[s
 
 
 def company_overview(session: Session, user: User, *, today: date) -> dict[str, Any]:
-    """The company's sites, mentors, learners placed today and recognitions by status."""
+    """The company's figures and what waits for its action: agreements to sign, evaluations
+    overdue at its mentors, recognitions ending soon (a bounded number of queries)."""
     by_status = dict(
         session.execute(
             select(Recognition.status, func.count())
@@ -106,7 +117,66 @@ def company_overview(session: Session, user: User, *, today: date) -> dict[str, 
         "recognised": by_status.get(RecognitionStatus.APPROVED.value, 0),
         "open": sum(by_status.get(status, 0) for status in OPEN_RECOGNITION),
     }
-    return {"counts": counts, "company": session.get(Company, user.company_id)}
+    awaiting = session.execute(
+        select(Agreement, Learner, Site)
+        .select_from(Agreement)
+        .join(Placement, Placement.id == Agreement.placement_id)
+        .join(Trajectory, Trajectory.id == Placement.trajectory_id)
+        .join(Learner, Learner.id == Trajectory.learner_id)
+        .join(Site, Site.id == Placement.site_id)
+        .where(policy.visible(user, Agreement), company_view.company_signature_pending())
+        .order_by(Agreement.sent_at, Agreement.id)
+        .limit(COMPANY_ROWS)
+    ).all()
+    overdue = session.execute(
+        select(EvaluationMoment, Learner, Mentor)
+        .select_from(EvaluationMoment)
+        .join(Placement, company_view.moment_in_own_placement(user))
+        .join(Trajectory, Trajectory.id == EvaluationMoment.trajectory_id)
+        .join(Learner, Learner.id == Trajectory.learner_id)
+        .join(Mentor, Mentor.id == Placement.mentor_id)
+        .where(Trajectory.status == TrajectoryStatus.ACTIVE.value,
+               EvaluationMoment.status.in_(company_view.OPEN_MOMENTS),
+               EvaluationMoment.due_on < today)
+        .order_by(EvaluationMoment.due_on, EvaluationMoment.id)
+        .limit(COMPANY_ROWS)
+    ).all()
+    expiring = session.execute(
+        select(Recognition, Site, Programme)
+        .join(Site, Site.id == Recognition.site_id)
+        .join(Programme, Programme.id == Recognition.programme_id)
+        .where(policy.visible(user, Recognition),
+               Recognition.status == RecognitionStatus.APPROVED.value,
+               Recognition.valid_until >= today,
+               Recognition.valid_until <= today + timedelta(days=RECOGNITION_EXPIRY_DAYS))
+        .order_by(Recognition.valid_until, Recognition.id)
+        .limit(COMPANY_ROWS)
+    ).all()
+    company = session.get(Company, user.company_id)
+    return {"counts": counts, "company": company,
+            "awaiting": awaiting, "overdue": overdue, "expiring": expiring, "today": today,
+            "training": _training_due(session, user, company, today=today),
+            "expiry_days": RECOGNITION_EXPIRY_DAYS}
+
+
+def _training_due(session: Session, user: User, company: Company | None, *,
+                  today: date) -> list[tuple[Mentor, date]]:
+    """Active mentors without the mentor training whose deadline has passed or is near,
+    by the rules of the company's sector; earliest deadline first."""
+    if company is None:
+        return []
+    rules = company_services.company_rules(session, company)
+    mentors = session.execute(
+        select(Mentor).where(policy.visible(user, Mentor), Mentor.company_id == company.id,
+                             Mentor.is_active.is_(True), Mentor.training_completed_on.is_(None),
+                             Mentor.appointed_on.is_not(None))
+    ).scalars().all()
+    horizon = today + timedelta(days=TRAINING_NOTICE_DAYS)
+    due = [(mentor, deadline) for mentor in mentors
+           if (deadline := training_deadline(MentorFacts.from_mentor(mentor), rules)) is not None
+           and deadline <= horizon]
+    due.sort(key=lambda item: (item[1], item[0].last_name, item[0].first_name))
+    return due[:COMPANY_ROWS]
 
 
 @dataclass

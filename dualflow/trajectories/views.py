@@ -23,6 +23,7 @@ from dualflow.learners.models import Learner
 from dualflow.modelbase import Role, TrajectoryStatus
 from dualflow.pagination import paginate
 from dualflow.recognitions import services as recognition_services
+from dualflow.trajectories import company as company_view
 from dualflow.trajectories import services
 from dualflow.trajectories.forms import (
     EndForm,
@@ -80,6 +81,8 @@ def index():
                               ("unsigned", _("Zonder ondertekende overeenkomst")),
                               ("unplaced", _("Zonder werkplek"))]
     form.validate()
+    if current_user.role == Role.COMPANY:
+        return _company_index(form, today)
     statement = services.trajectories_statement(
         current_user, today=today, school_year=form.school_year.data or None,
         programme_id=form.programme_id.data or None, class_group=form.class_group.data or "",
@@ -91,6 +94,20 @@ def index():
     return render_template("trajectories/index.html", form=form, page=page, today=today,
                            may_open=policy.can(current_user, "learners.manage"),
                            **services.template_helpers())
+
+
+def _company_index(form: FilterForm, today: date):
+    """The company's list: its own placements, their agreement and evaluations."""
+    session = db.session
+    statement = company_view.placements_statement(
+        current_user, school_year=form.school_year.data or None,
+        programme_id=form.programme_id.data or None, status=form.status.data or "",
+        q=(form.q.data or "")[:100],
+    )
+    page = paginate(session, statement, scalars=False)
+    page.items = company_view.company_rows(session, current_user, page.items, today=today)
+    return render_template("trajectories/company_index.html", form=form, page=page,
+                           today=today, **services.template_helpers())
 
 
 # --- opening a trajectory -------------------------------------------------------------------
