@@ -167,20 +167,27 @@ def school_calendars(session: Session, school_ids: Iterable[int]) -> dict[int, T
     return {school_id: TrainingCalendar(periods[school_id]) for school_id in ids}
 
 
-def signed_agreement_exists(today: date):
-    """SQL: the trajectory (correlated) has a signed agreement covering today or starting later."""
+def signed_agreement_exists(today: date, *, seen_by: User | None = None):
+    """SQL: the trajectory (correlated) has a signed agreement covering today or starting later.
+
+    With `seen_by`, only the placements that user may see count: a company or mentor learns
+    nothing of another company's agreement in the same trajectory.
+    """
     return exists().where(
         Placement.trajectory_id == Trajectory.id,
         Agreement.placement_id == Placement.id,
         Agreement.status == AgreementStatus.SIGNED.value,
         Agreement.ends_on >= today,
         Placement.ends_on >= today,
+        true() if seen_by is None else policy.visible(seen_by, Placement),
     )
 
 
-def placement_ahead_exists(today: date):
-    """SQL: the trajectory (correlated) has a placement running today or starting later."""
-    return exists().where(Placement.trajectory_id == Trajectory.id, Placement.ends_on >= today)
+def placement_ahead_exists(today: date, *, seen_by: User | None = None):
+    """SQL: the trajectory (correlated) has a placement running today or starting later
+    (with `seen_by`: one that user may see)."""
+    return exists().where(Placement.trajectory_id == Trajectory.id, Placement.ends_on >= today,
+                          true() if seen_by is None else policy.visible(seen_by, Placement))
 
 
 def awaiting_signatures_exists(today: date):
@@ -940,8 +947,8 @@ def trajectories_statement(user: User, *, today: date, school_year: int | None =
     action are listed, earliest agreement clock first — within a school that is the order of
     the deadlines, since every trajectory there counts the same training days.
     """
-    signed = signed_agreement_exists(today)
-    placed = placement_ahead_exists(today)
+    signed = signed_agreement_exists(today, seen_by=user)
+    placed = placement_ahead_exists(today, seen_by=user)
     statement = (
         select(Trajectory, Learner, Programme, signed.label("signed"), placed.label("placed"))
         .join(Learner, Learner.id == Trajectory.learner_id)

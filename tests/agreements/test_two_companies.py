@@ -116,3 +116,20 @@ def test_the_progress_report_of_company_b_holds_only_its_own_part(app, session, 
     text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
     assert "Evaluatie bij B" in text and "Eerste evaluatie" not in text
     assert two.site_a1.name not in text
+
+
+def test_company_b_mentor_list_does_not_count_company_a_signed_agreement(app, session, two):
+    # A's agreement is signed and runs until the end of January; B's is only a draft.
+    client = isolated_client(app)
+    login(client, two.mentor_user_b)
+    page = client.get("/trajectories")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    row = html[html.index(f"/trajectories/{two.traj_a.id}"):]
+    row = row[:row.index("</tr>")]
+    assert "ondertekend" not in row
+    client = isolated_client(app)
+    login(client, two.coordinator_a)
+    html = client.get("/trajectories").get_data(as_text=True)
+    row = html[html.index(f"/trajectories/{two.traj_a.id}"):]
+    assert "ondertekend" in row[:row.index("</tr>")]
