@@ -34,7 +34,7 @@ _SAME_EVERYWHERE = {"STEM", "Document", "Code", "Menu", "Contact", "E-mail", "XL
 SAME_AS_DUTCH = {
     "fr": _SAME_EVERYWHERE | {"Niveau", "Agenda", "pp", "STEM-monitor %(year)s"},
     "en": _SAME_EVERYWHERE | {"School", "Sector", "Sector %(code)s", "Mentor", "Status", "Start",
-                              "Filters", "Register", "Postcode", "tab", "Filter",
+                              "Filters", "Register", "Postcode", "tab", "Filter", "mentor",
                               "Mentor: %(mentor)s (%(company)s).", "sector %(name)s",
                               "mentor %(name)s", "%(n)d open", "pp", "In STEM"},
 }
