@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -21,7 +22,7 @@ from dualflow.accounts.models import User
 from dualflow.agreements.models import Agreement
 from dualflow.catalog.models import Competency, Programme, School, Sector
 from dualflow.companies.models import Company, Mentor, Site
-from dualflow.companies.services import format_kbo
+from dualflow.companies.services import format_kbo, region_of
 from dualflow.evaluations.models import EvaluationMoment
 from dualflow.i18n import format_date, format_datetime, school_year_label
 from dualflow.learners.models import Learner
@@ -45,9 +46,28 @@ def is_minor(birth_date: date, day: date) -> bool:
     return age_on(birth_date, day) < 18
 
 
-def contract_language(learner: Learner) -> str:
-    """The contract is in French for a French-speaking learner, else in Dutch."""
-    return Language.FR.value if learner.language == Language.FR.value else Language.NL.value
+def contract_language(site: Site, learner: Learner) -> str:
+    """Dutch for a site in the Dutch-language region; in Brussels, the learner's Dutch or French."""
+    # The Septemberdecreet makes Dutch the only valid language of a labour contract at a site in
+    # Flanders; in Brussels the parties choose, and the learner's language stands for that choice.
+    if region_of(site.postcode) == "brussels" and learner.language == Language.FR.value:
+        return Language.FR.value
+    return Language.NL.value
+
+
+def language_note(site: Site, lang: str) -> str:
+    """One line for the agreement page: in which language the contract is drawn up, and why."""
+    if region_of(site.postcode) == "brussels":
+        if lang == Language.FR.value:
+            return _("Contract in het Frans: de werkplek ligt in Brussel, waar de partijen "
+                     "Nederlands of Frans kiezen; de lerende koos Frans.")
+        return _("Contract in het Nederlands: de werkplek ligt in Brussel, waar de partijen "
+                 "Nederlands of Frans kiezen; de lerende koos Nederlands.")
+    if lang == Language.FR.value:
+        # Only a contract drawn up before the rule; a new version follows the rule.
+        return _("Contract in het Frans, opgesteld vóór de taalregel: een nieuwe versie wordt in "
+                 "het Nederlands opgesteld, want de werkplek ligt in het Nederlandse taalgebied.")
+    return _("Contract in het Nederlands: de werkplek ligt in het Nederlandse taalgebied.")
 
 
 def format_amount(amount: Decimal | str, lang: str) -> str:
@@ -88,7 +108,7 @@ def contract_data(session: Session, agreement: Agreement, *, today: date, draft:
     mentor = session.get(Mentor, placement.mentor_id)
     coordinator = (session.get(User, trajectory.coordinator_id)
                    if trajectory.coordinator_id else None)
-    lang = contract_language(learner)
+    lang = contract_language(site, learner)
     minor = is_minor(learner.birth_date, today)
 
     competencies: dict[str, list[dict[str, str]]] = {location.value: []

@@ -439,7 +439,8 @@ def _user_language(user: User | None, default: str = "nl") -> str:
 def signing_parties(session: Session, *, actor: User, parts: Parts, today: date) -> list[_Party]:
     """Who signs: learner, guardian when a minor today, company, school; or a clear refusal."""
     learner, company = parts.learner, parts.company
-    learner_language = contract.contract_language(learner)
+    # Mails and signing pages speak the learner's own language, whatever the contract's.
+    learner_language = language_of(learner.language)
     learner_name = f"{learner.first_name} {learner.last_name}"
     if not learner.email:
         raise DomainError(_("Vul eerst het e-mailadres van %(name)s in: de lerende ondertekent "
@@ -842,6 +843,14 @@ def versions(session: Session, agreement: Agreement) -> list[Agreement]:
         select(Agreement).where(Agreement.placement_id == agreement.placement_id)
         .order_by(Agreement.version.desc())
     ).scalars())
+
+
+def contract_language_note(agreement: Agreement, parts: Parts) -> str:
+    """In which language the agreement's contract is (or will be) drawn up, and why."""
+    # A sent contract keeps the language it was drawn up in; a draft follows the site today.
+    stored = (agreement.contract_data or {}).get("lang")
+    lang = stored or contract.contract_language(parts.site, parts.learner)
+    return contract.language_note(parts.site, lang)
 
 
 def language_of(code: str | None) -> str:

@@ -174,6 +174,7 @@ def _detail(agreement: Agreement, *, status: int = 200, terminate_form=None):
         history=services.history(session, agreement),
         send_form=SendForm(), terminate_form=terminate_form or TerminateForm(),
         trajectory_url=trajectory_url(parts.trajectory.id), today=today_brussels(),
+        language_note=services.contract_language_note(agreement, parts),
         **services.template_helpers(),
     ), status
 

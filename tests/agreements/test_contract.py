@@ -93,20 +93,6 @@ def test_adult_learner_has_no_guardian_party(session, scene):
     assert "Marc Peeters" not in text
 
 
-def test_french_speaking_learner_gets_a_french_contract(session, scene):
-    agreement, _tokens = sent(session, scene, scene.place_c)
-    content = session.get(Document, agreement.document_id).content
-    text = pdf_text(content)
-    for expected in ("Contrat de formation en alternance", "Entre les soussignés",
-                     "Chloé Lambert", "L'apprenant", "ANNEXE 1 À LA", "Plan de formation",
-                     "Compétences acquises sur le lieu de travail", "480,00 €",
-                     "24 heures par semaine", "page 1 sur", "lu et approuvé"):
-        assert expected in text, expected
-    for dutch in ("Tussen de ondergetekenden", "pagina 1 van", "Opleidingsplan"):
-        assert dutch not in text
-    assert xmp_pdfa(content) == ("3", "B")
-
-
 def test_each_kind_has_its_own_contract(session, scene):
     scene.sector_a.allows_part_time_employment = True
     session.commit()
