@@ -21,7 +21,7 @@ from dualflow import audit, policy
 from dualflow.accounts.models import User
 from dualflow.audit import AuditEvent
 from dualflow.catalog.models import Programme, Sector
-from dualflow.companies.eligibility import MentorRules, add_years
+from dualflow.companies.eligibility import MentorFacts, MentorRules, add_years, check_mentor
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.companies.services import (
     MentorView,
@@ -653,17 +653,36 @@ def register_rows(session: Session, user: User, filters: RegisterFilters) -> lis
     return session.execute(statement).all()
 
 
-def mentor_counts(session: Session, recognition_ids: list[int]) -> dict[int, int]:
-    """Number of mentors named per recognition, in one query."""
+@dataclass(frozen=True)
+class MentorVerdict:
+    """How many mentors a request names, and how many of them fall short of the rules."""
+
+    total: int
+    failing: int
+
+
+def mentor_verdicts(session: Session, recognition_ids: list[int], *,
+                    today: date) -> dict[int, MentorVerdict]:
+    """Per recognition: its named mentors judged by its sector's rules, in one query."""
     if not recognition_ids:
         return {}
-    return dict(
-        session.execute(
-            select(RecognitionMentor.recognition_id, func.count())
-            .where(RecognitionMentor.recognition_id.in_(recognition_ids))
-            .group_by(RecognitionMentor.recognition_id)
-        ).all()
-    )
+    rows = session.execute(
+        select(RecognitionMentor.recognition_id, Mentor, Sector)
+        .join(Mentor, Mentor.id == RecognitionMentor.mentor_id)
+        .join(Recognition, Recognition.id == RecognitionMentor.recognition_id)
+        .join(Programme, Programme.id == Recognition.programme_id)
+        .join(Sector, Sector.id == Programme.sector_id)
+        .where(RecognitionMentor.recognition_id.in_(recognition_ids))
+    ).all()
+    counts: dict[int, tuple[int, int]] = {}
+    rules: dict[int, MentorRules] = {}
+    for recognition_id, mentor, sector in rows:
+        sector_rules = rules.setdefault(sector.id, MentorRules.from_sector(sector))
+        # Capacity is not a personal rule: the sector weighs it when placing a learner.
+        ok = check_mentor(MentorFacts.from_mentor(mentor), sector_rules, on=today).eligible
+        total, failing = counts.get(recognition_id, (0, 0))
+        counts[recognition_id] = (total + 1, failing + (not ok))
+    return {key: MentorVerdict(total, failing) for key, (total, failing) in counts.items()}
 
 
 def open_age_days(recognition: Recognition, now: datetime | None = None) -> int:
