@@ -246,12 +246,14 @@ def _register_error_pages(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from dualflow import i18n, policy
+    from dualflow.companies.services import company_display_name
 
     app.jinja_env.filters["date"] = i18n.format_date
     app.jinja_env.filters["datetime"] = i18n.format_datetime
     app.jinja_env.filters["school_year"] = i18n.school_year_label
     app.jinja_env.globals["can"] = policy.can
     app.jinja_env.globals["may"] = policy.may
+    app.jinja_env.globals["company_display_name"] = company_display_name
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

@@ -22,7 +22,7 @@ from dualflow.accounts.models import User
 from dualflow.agreements.models import Agreement
 from dualflow.catalog.models import Competency, Programme, School, Sector
 from dualflow.companies.models import Company, Mentor, Site
-from dualflow.companies.services import format_kbo, region_of
+from dualflow.companies.services import company_display_name, format_kbo, region_of
 from dualflow.evaluations.models import EvaluationMoment
 from dualflow.i18n import format_date, format_datetime, school_year_label
 from dualflow.learners.models import Learner
@@ -151,6 +151,7 @@ def contract_data(session: Session, agreement: Agreement, *, today: date, draft:
         "company": {
             "name": company.name,
             "legal_form": company.legal_form,
+            "display_name": company_display_name(company.name, company.legal_form),
             "kbo": format_kbo(company.kbo_number),
             "address": _address(company.street, company.postcode, company.municipality),
             "contact_name": company.contact_name,

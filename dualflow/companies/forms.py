@@ -16,8 +16,9 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from dualflow.forms import Form
 from dualflow.integers import coerce_id
 
+# Dutch forms first; the French ones are those of companies registered in Brussels.
 LEGAL_FORMS = ["BV", "NV", "CV", "VOF", "CommV", "VZW", "IVZW", "Stichting", "Eenmanszaak",
-               "Publiekrechtelijk"]
+               "Publiekrechtelijk", "SRL", "SA", "SC", "SNC", "SComm", "ASBL"]
 
 
 def _legal_form_choices():

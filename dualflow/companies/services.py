@@ -372,6 +372,15 @@ def invite_mentor(session: Session, *, actor: User, mentor: Mentor) -> tuple[Use
 
 # --- reading ------------------------------------------------------------------------------
 
+def company_display_name(name: str, legal_form: str | None) -> str:
+    """The company's name with its legal form, the form once even when the name ends with it."""
+    name = (name or "").strip()
+    form = (legal_form or "").strip()
+    if not form or name.lower().endswith(" " + form.lower()) or name.lower() == form.lower():
+        return name
+    return f"{name} {form}"
+
+
 def active_placements_subquery(today: date, *, sector_id: int | None = None):
     """Per mentor: placements that run today or later (they use the mentor's capacity).
 

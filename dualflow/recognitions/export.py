@@ -8,28 +8,32 @@ from typing import Any
 from flask_babel import gettext as _
 
 from dualflow import exports
-from dualflow.companies.services import format_kbo
+from dualflow.companies.services import company_display_name, format_kbo
 from dualflow.i18n import format_date
-from dualflow.recognitions.services import RegisterFilters
+from dualflow.recognitions.services import RegisterFilters, recognition_number
 
 
 def headers() -> list[str]:
     """Column titles of the register exports."""
     return [
-        _("Onderneming"), _("Ondernemingsnummer"), _("Vestiging"), _("Vestigingsnummer"),
-        _("Straat"), _("Postcode"), _("Gemeente"), _("Opleiding"), _("Opleidingscode"),
-        _("Sector"), _("Geldig vanaf"), _("Geldig tot"), _("Contactpersoon"), _("E-mail"),
-        _("Telefoon"),
+        _("Erkenningsnummer"), _("Onderneming"), _("Ondernemingsnummer"), _("Vestiging"),
+        _("Vestigingsnummer"), _("Straat"), _("Postcode"), _("Gemeente"), _("Opleiding"),
+        _("Opleidingscode"), _("Sector"), _("Geldig vanaf"), _("Geldig tot"),
+        _("Contactpersoon"), _("E-mail"), _("Telefoon"), _("Mentoren"), _("Vrije plaatsen"),
     ]
 
 
-# Positions (in services.EXPORT_COLUMNS) of the identifiers shown with dots, and of the dates.
-_NUMBERS = (1, 3)
-_DATES = (10, 11)
+# Positions (in the exported row) of the identifiers shown with dots, and of the dates.
+_NUMBERS = (2, 4)
+_DATES = (11, 12)
 
 
 def _values(row: Sequence[Any]) -> list[Any]:
-    values = list(row)
+    """An exported row from a `services.register_rows` row (id, columns, form, mentors, free)."""
+    recognition_id, *columns, legal_form, mentors, free = row
+    columns[0] = company_display_name(columns[0], legal_form)
+    values = [recognition_number(recognition_id), *columns, mentors,
+              _("geen maximum") if free is None else free]
     for index in _NUMBERS:
         values[index] = format_kbo(values[index])
     return values
@@ -59,7 +63,7 @@ def to_xlsx(rows: Iterable[Sequence[Any]], filters: RegisterFilters,
     """The register as an XLSX workbook: one sheet of workplaces, one with the filters used."""
     workbook = exports.new_workbook()
     sheet = workbook.create_sheet(_("Register"))
-    widths = [32, 16, 32, 16, 30, 9, 20, 30, 14, 20, 12, 12, 24, 30, 16]
+    widths = [14, 32, 16, 32, 16, 30, 9, 20, 30, 14, 20, 12, 12, 24, 30, 16, 10, 14]
     for index, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.freeze_panes = "A2"

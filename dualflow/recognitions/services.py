@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -21,7 +21,7 @@ from dualflow import audit, policy
 from dualflow.accounts.models import User
 from dualflow.audit import AuditEvent
 from dualflow.catalog.models import Programme, Sector
-from dualflow.companies.eligibility import MentorRules, add_years
+from dualflow.companies.eligibility import MentorFacts, MentorRules, add_years, check_mentor
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.companies.services import (
     MentorView,
@@ -35,7 +35,7 @@ from dualflow.i18n import format_date
 from dualflow.modelbase import LIVE_RECOGNITION_STATUSES, RecognitionStatus, Role, utcnow
 from dualflow.pagination import Page, paginate
 from dualflow.recognitions.models import Recognition, RecognitionMentor
-from dualflow.trajectories.models import Placement
+from dualflow.trajectories.models import Placement, Trajectory
 
 S = RecognitionStatus
 OPEN = (S.SUBMITTED.value, S.IN_REVIEW.value)
@@ -134,6 +134,7 @@ def template_helpers() -> dict[str, Any]:
         "status_variant": STATUS_VARIANTS,
         "effective_status": effective_status,
         "format_kbo": format_kbo,
+        "recognition_number": recognition_number,
     }
 
 
@@ -538,8 +539,50 @@ class RegisterFilters:
     q: str = ""
 
 
-def register_statement(user: User, filters: RegisterFilters):
-    """Workplaces recognised on `filters.on`, with site, company, programme and sector joined."""
+def recognition_number(recognition_id: int) -> str:
+    """The recognition's reference, as printed in the register and its exports: ERK-000042."""
+    return f"ERK-{recognition_id:06d}"
+
+
+def _places_subquery(on: date):
+    """Per recognition: its named mentors, and their free places under the sector's cap.
+
+    A mentor's free places are the sector's learners-per-mentor cap minus the mentor's
+    placements in that sector's programmes running on `on` or later (never below zero).
+    Without a cap the free places are NULL: there is no maximum.
+    """
+    active = (
+        select(Placement.mentor_id, Programme.sector_id, func.count().label("active"))
+        .join(Trajectory, Trajectory.id == Placement.trajectory_id)
+        .join(Programme, Programme.id == Trajectory.programme_id)
+        .where(Placement.ends_on >= on)
+        .group_by(Placement.mentor_id, Programme.sector_id)
+        .subquery()
+    )
+    named = aliased(Recognition)
+    programme = aliased(Programme)
+    sector = aliased(Sector)
+    left = sector.max_learners_per_mentor - func.coalesce(active.c.active, 0)
+    return (
+        select(
+            RecognitionMentor.recognition_id.label("recognition_id"),
+            func.count().label("mentors"),
+            func.sum(case((sector.max_learners_per_mentor.is_(None), None), (left > 0, left),
+                          else_=0)).label("free"),
+        )
+        .join(named, named.id == RecognitionMentor.recognition_id)
+        .join(programme, programme.id == named.programme_id)
+        .join(sector, sector.id == programme.sector_id)
+        .outerjoin(active, and_(active.c.mentor_id == RecognitionMentor.mentor_id,
+                                active.c.sector_id == programme.sector_id))
+        .group_by(RecognitionMentor.recognition_id)
+        .subquery()
+    )
+
+
+def register_statement(user: User, filters: RegisterFilters, *, places: bool = False):
+    """Workplaces recognised on `filters.on`, with site, company, programme and sector joined;
+    with `places` also the number of named mentors and their free places (NULL: no maximum)."""
     valid = and_(
         Recognition.status.in_((S.APPROVED.value, S.EXPIRED.value)),
         Recognition.valid_from <= filters.on,
@@ -553,6 +596,12 @@ def register_statement(user: User, filters: RegisterFilters):
         .join(Sector, Sector.id == Programme.sector_id)
         .where(policy.visible(user, Recognition), valid)
     )
+    if places:
+        counts = _places_subquery(filters.on)
+        mentors = func.coalesce(counts.c.mentors, 0)
+        statement = statement.add_columns(
+            mentors.label("mentors"), case((mentors == 0, 0), else_=counts.c.free).label("free")
+        ).outerjoin(counts, counts.c.recognition_id == Recognition.id)
     if filters.programme_id:
         statement = statement.where(Recognition.programme_id == filters.programme_id)
     if filters.sector_id:
@@ -579,7 +628,9 @@ def register_page(session: Session, user: User, filters: RegisterFilters) -> Pag
     statement = register_statement(user, filters)
     page = paginate(session, statement.with_only_columns(Recognition.id))
     if page.items:
-        page.items = session.execute(statement.where(Recognition.id.in_(page.items))).all()
+        # Mentors and free places are counted for this page's rows only.
+        wide = register_statement(user, filters, places=True)
+        page.items = session.execute(wide.where(Recognition.id.in_(page.items))).all()
     return page
 
 
@@ -591,24 +642,47 @@ EXPORT_COLUMNS = (
 
 
 def register_rows(session: Session, user: User, filters: RegisterFilters) -> list[Any]:
-    """Every row of the filtered register as plain values in `EXPORT_COLUMNS` order."""
+    """Every row of the filtered register as plain values: the recognition's id, the
+    `EXPORT_COLUMNS`, then the number of named mentors and the free places."""
     # Plain columns instead of ORM objects: a whole-Flanders export (17 000 rows with
     # `demo --scale 100000`) loads in a fraction of the time.
-    statement = register_statement(user, filters).with_only_columns(*EXPORT_COLUMNS)
+    statement = register_statement(user, filters, places=True)
+    mentors, free = statement.selected_columns[-2:]
+    statement = statement.with_only_columns(Recognition.id, *EXPORT_COLUMNS, Company.legal_form,
+                                            mentors, free)
     return session.execute(statement).all()
 
 
-def mentor_counts(session: Session, recognition_ids: list[int]) -> dict[int, int]:
-    """Number of mentors named per recognition, in one query."""
+@dataclass(frozen=True)
+class MentorVerdict:
+    """How many mentors a request names, and how many of them fall short of the rules."""
+
+    total: int
+    failing: int
+
+
+def mentor_verdicts(session: Session, recognition_ids: list[int], *,
+                    today: date) -> dict[int, MentorVerdict]:
+    """Per recognition: its named mentors judged by its sector's rules, in one query."""
     if not recognition_ids:
         return {}
-    return dict(
-        session.execute(
-            select(RecognitionMentor.recognition_id, func.count())
-            .where(RecognitionMentor.recognition_id.in_(recognition_ids))
-            .group_by(RecognitionMentor.recognition_id)
-        ).all()
-    )
+    rows = session.execute(
+        select(RecognitionMentor.recognition_id, Mentor, Sector)
+        .join(Mentor, Mentor.id == RecognitionMentor.mentor_id)
+        .join(Recognition, Recognition.id == RecognitionMentor.recognition_id)
+        .join(Programme, Programme.id == Recognition.programme_id)
+        .join(Sector, Sector.id == Programme.sector_id)
+        .where(RecognitionMentor.recognition_id.in_(recognition_ids))
+    ).all()
+    counts: dict[int, tuple[int, int]] = {}
+    rules: dict[int, MentorRules] = {}
+    for recognition_id, mentor, sector in rows:
+        sector_rules = rules.setdefault(sector.id, MentorRules.from_sector(sector))
+        # Capacity is not a personal rule: the sector weighs it when placing a learner.
+        ok = check_mentor(MentorFacts.from_mentor(mentor), sector_rules, on=today).eligible
+        total, failing = counts.get(recognition_id, (0, 0))
+        counts[recognition_id] = (total + 1, failing + (not ok))
+    return {key: MentorVerdict(total, failing) for key, (total, failing) in counts.items()}
 
 
 def open_age_days(recognition: Recognition, now: datetime | None = None) -> int:

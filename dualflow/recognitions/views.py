@@ -78,10 +78,11 @@ def inbox():
         scalars=False,
     )
     sector = db.session.get(Sector, current_user.sector_id)
-    mentor_counts = services.mentor_counts(db.session, [row[0].id for row in page.items])
+    verdicts = services.mentor_verdicts(db.session, [row[0].id for row in page.items],
+                                        today=today)
     return render_template(
         "recognitions/inbox.html", form=form, page=page, sector=sector, status=status,
-        late_before=services.late_before(sector), today=today, mentor_counts=mentor_counts,
+        late_before=services.late_before(sector), today=today, verdicts=verdicts,
         age_days=services.open_age_days, **services.template_helpers(),
     )
 

@@ -97,7 +97,8 @@ def test_csv_export_with_filters(client, world, register):
     assert "register-leerwerkplekken-2026-11-24.csv" in response.headers["Content-Disposition"]
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][:4] == ["Onderneming", "Ondernemingsnummer", "Vestiging", "Vestigingsnummer"]
+    assert rows[0][:5] == ["Erkenningsnummer", "Onderneming", "Ondernemingsnummer", "Vestiging",
+                           "Vestigingsnummer"]
     assert len(rows) == 2
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["Onderneming"] == "Bâtiments Ségolène"
@@ -122,7 +123,7 @@ def test_xlsx_export_with_filters(client, world, register):
     assert (row["Vestiging"], row["Postcode"], row["Opleiding"]) == (
         "Werf Leuven", "3000", world.programme_b.name)
     assert row["Geldig vanaf"].date() == date(2027, 9, 1)
-    assert sheet["K2"].number_format == "DD/MM/YYYY"
+    assert sheet["L2"].number_format == "DD/MM/YYYY"
     filters = dict(workbook["Filters"].iter_rows(values_only=True))
     assert filters["Geldig op"] == "01/01/2028" and filters["Postcode"] == "3"
     assert filters["Aantal"] == 1
