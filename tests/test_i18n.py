@@ -35,7 +35,8 @@ SAME_AS_DUTCH = {
     "fr": _SAME_EVERYWHERE | {"Niveau", "Agenda", "pp", "STEM-monitor %(year)s"},
     "en": _SAME_EVERYWHERE | {"School", "Sector", "Sector %(code)s", "Mentor", "Status", "Start",
                               "Filters", "Register", "Postcode", "tab", "Filter", "mentor",
-                              "Mentor: %(mentor)s (%(company)s).", "sector %(name)s",
+                              "%(num)d mentor", "Mentor: %(mentor)s (%(company)s).",
+                              "sector %(name)s",
                               "mentor %(name)s", "%(n)d open", "pp", "In STEM"},
 }
 
