@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, select
 from sqlmodel import Session
 
 from dualflow import policy
@@ -22,6 +22,7 @@ from dualflow.evaluations.models import EvaluationMoment
 from dualflow.learners.models import Learner
 from dualflow.modelbase import AgreementStatus, EvaluationStatus, SignatureParty
 from dualflow.trajectories.models import Placement, Trajectory
+from dualflow.trajectories.services import filter_trajectories
 
 OPEN_MOMENTS = (EvaluationStatus.PLANNED.value, EvaluationStatus.DRAFT.value)
 
@@ -62,18 +63,8 @@ def placements_statement(user: User, *, school_year: int | None = None,
         .join(Mentor, Mentor.id == Placement.mentor_id)
         .where(policy.visible(user, Placement), policy.visible(user, Trajectory))
     )
-    if school_year:
-        statement = statement.where(Trajectory.school_year == school_year)
-    if programme_id:
-        statement = statement.where(Trajectory.programme_id == programme_id)
-    if status:
-        statement = statement.where(Trajectory.status == status)
-    if q.strip():
-        pattern = f"%{q.strip()}%"
-        full_name = Learner.first_name + " " + Learner.last_name
-        statement = statement.where(or_(Learner.last_name.ilike(pattern),
-                                        Learner.first_name.ilike(pattern),
-                                        full_name.ilike(pattern)))
+    statement = filter_trajectories(statement, school_year=school_year,
+                                    programme_id=programme_id, status=status, q=q)
     return statement.order_by(Trajectory.school_year.desc(), Learner.last_name,
                               Learner.first_name, Placement.starts_on, Placement.id)
 

@@ -936,6 +936,27 @@ def has_signed_agreement(rows: list[PlacementRow], today: date) -> bool:
     )
 
 
+def filter_trajectories(statement, *, school_year: int | None = None,
+                        programme_id: int | None = None, class_group: str = "",
+                        status: str = "", q: str = ""):
+    """`statement` (which joins Trajectory and Learner) narrowed by the list filters, in SQL."""
+    if school_year:
+        statement = statement.where(Trajectory.school_year == school_year)
+    if programme_id:
+        statement = statement.where(Trajectory.programme_id == programme_id)
+    if class_group.strip():
+        statement = statement.where(Trajectory.class_group == class_group.strip())
+    if status:
+        statement = statement.where(Trajectory.status == status)
+    if q.strip():
+        pattern = f"%{q.strip()}%"
+        full_name = Learner.first_name + " " + Learner.last_name
+        statement = statement.where(or_(Learner.last_name.ilike(pattern),
+                                        Learner.first_name.ilike(pattern),
+                                        full_name.ilike(pattern)))
+    return statement
+
+
 def trajectories_statement(user: User, *, today: date, school_year: int | None = None,
                            programme_id: int | None = None, class_group: str = "",
                            status: str = "", q: str = "", attention: str = ""):
@@ -955,20 +976,9 @@ def trajectories_statement(user: User, *, today: date, school_year: int | None =
         .join(Programme, Programme.id == Trajectory.programme_id)
         .where(policy.visible(user, Trajectory))
     )
-    if school_year:
-        statement = statement.where(Trajectory.school_year == school_year)
-    if programme_id:
-        statement = statement.where(Trajectory.programme_id == programme_id)
-    if class_group.strip():
-        statement = statement.where(Trajectory.class_group == class_group.strip())
-    if status:
-        statement = statement.where(Trajectory.status == status)
-    if q.strip():
-        pattern = f"%{q.strip()}%"
-        full_name = Learner.first_name + " " + Learner.last_name
-        statement = statement.where(or_(Learner.last_name.ilike(pattern),
-                                        Learner.first_name.ilike(pattern),
-                                        full_name.ilike(pattern)))
+    statement = filter_trajectories(statement, school_year=school_year,
+                                    programme_id=programme_id, class_group=class_group,
+                                    status=status, q=q)
     if attention in ("unsigned", "unplaced"):
         statement = statement.where(Trajectory.status == T.ACTIVE.value, ~signed)
         if attention == "unplaced":
