@@ -113,6 +113,19 @@ class AgreementStatus(StrEnum):
     TERMINATED = "terminated"
 
 
+class TerminationKind(StrEnum):
+    MUTUAL = "mutual"
+    NOTICE = "notice"
+    URGENT_REASON = "urgent_reason"
+    LEFT_PROGRAMME = "left_programme"
+
+
+class CouncilDecision(StrEnum):
+    PASSES = "passes"
+    DOES_NOT_PASS = "does_not_pass"
+    QUALIFIED = "qualified"
+
+
 class SignatureParty(StrEnum):
     LEARNER = "learner"
     GUARDIAN = "guardian"

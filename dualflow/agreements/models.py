@@ -8,7 +8,14 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from dualflow.modelbase import AgreementKind, AgreementStatus, SignatureParty, one_of, utcnow
+from dualflow.modelbase import (
+    AgreementKind,
+    AgreementStatus,
+    SignatureParty,
+    TerminationKind,
+    one_of,
+    utcnow,
+)
 
 
 class Agreement(SQLModel, table=True):
@@ -23,6 +30,9 @@ class Agreement(SQLModel, table=True):
         CheckConstraint("hours_per_week > 0 AND hours_per_week <= 50", name="hours_per_week"),
         CheckConstraint("monthly_allowance >= 0", name="allowance"),
         CheckConstraint("version >= 1", name="version"),
+        CheckConstraint("allowance_category IS NULL OR allowance_category BETWEEN 1 AND 3",
+                        name="allowance_category"),
+        one_of("termination_kind", [k.value for k in TerminationKind], "termination_kind"),
         Index("ix_agreements_status_sent_at", "status", "sent_at"),
     )
 
@@ -35,10 +45,15 @@ class Agreement(SQLModel, table=True):
     starts_on: date
     ends_on: date
     hours_per_week: float
+    # OAO: the learner's prior-education category; the amount is the one `allowance_rates` has
+    # in force for it in each month, so an index step needs no new contract. SAO: an optional
+    # expense allowance; part-time employment: the gross monthly wage.
+    allowance_category: int | None = Field(default=None)
     monthly_allowance: Decimal = Field(default=Decimal("0"), max_digits=8, decimal_places=2)
     sent_at: datetime | None = None
     signed_at: datetime | None = None
     terminated_on: date | None = None
+    termination_kind: str | None = Field(default=None, max_length=30)
     termination_reason: str = Field(default="", max_length=1000)
     # The PDF sent for signature (what every party sees and signs) and, once all have signed,
     # the final PDF with the signature page. Both are stored once and never change.
@@ -83,3 +98,21 @@ class Signature(SQLModel, table=True):
     ip: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=500)
     document_sha256: str = Field(default="", max_length=64)
+
+
+class AllowanceRate(SQLModel, table=True):
+    """The OAO learning allowance of a category from a date on; an index step is a new row."""
+
+    __tablename__ = "allowance_rates"
+    __table_args__ = (
+        UniqueConstraint("category", "valid_from"),
+        CheckConstraint("category BETWEEN 1 AND 3", name="category"),
+        CheckConstraint("amount > 0", name="amount"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    category: int
+    valid_from: date
+    amount: Decimal = Field(max_digits=8, decimal_places=2)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)

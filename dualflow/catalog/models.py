@@ -7,7 +7,15 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from dualflow.modelbase import CompetencyLocation, Level, StemLabel, Track, one_of, utcnow
+from dualflow.modelbase import (
+    AgreementKind,
+    CompetencyLocation,
+    Level,
+    StemLabel,
+    Track,
+    one_of,
+    utcnow,
+)
 
 
 class School(SQLModel, table=True):
@@ -29,6 +37,9 @@ class School(SQLModel, table=True):
     email: str = Field(default="", max_length=254)
     phone: str = Field(default="", max_length=40)
     escalation_email: str = Field(default="", max_length=254)
+    # How learner and company reach the school while the learner works, holidays included;
+    # the contract states it.
+    reachability: str = Field(default="", max_length=500)
     evaluation_interval_weeks: int = Field(default=6)
     # Deadline offsets that differ from the defaults (dualflow.notifications), e.g.
     # {"evaluation_reminder_days": [7, 1]}; empty means the defaults.
@@ -69,6 +80,8 @@ class Sector(SQLModel, table=True):
         ),
         CheckConstraint("recognition_years BETWEEN 1 AND 20", name="recognition_years"),
         CheckConstraint("decision_days BETWEEN 1 AND 365", name="decision_days"),
+        CheckConstraint("record_check_max_age_months BETWEEN 1 AND 60",
+                        name="record_check_max_age"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -83,6 +96,10 @@ class Sector(SQLModel, table=True):
     max_learners_per_mentor: int | None = Field(default=None)
     allows_part_time_employment: bool = Field(default=False)
     recognition_years: int = Field(default=5)
+    # How old the criminal record extract may be when the request is filed.
+    record_check_max_age_months: int = Field(default=12)
+    # Whether a teaching certificate (pedagogisch getuigschrift) stands for the mentor training.
+    teaching_certificate_exempts: bool = Field(default=False)
     decision_days: int = Field(default=14)
     reminder_offsets: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False,
                                                                          server_default="{}"))
@@ -97,6 +114,7 @@ class Programme(SQLModel, table=True):
         one_of("track", [t.value for t in Track], "track"),
         one_of("level", [v.value for v in Level], "level"),
         one_of("stem_label", [s.value for s in StemLabel], "stem_label"),
+        one_of("agreement_kind", [k.value for k in AgreementKind], "agreement_kind"),
         Index("ix_programmes_sector_active", "sector_id", "is_active"),
     )
 
@@ -107,6 +125,8 @@ class Programme(SQLModel, table=True):
     track: str = Field(max_length=30)
     level: str = Field(default=Level.SECONDARY.value, max_length=30)
     stem_label: str = Field(default=StemLabel.NON_STEM.value, max_length=20)
+    # The kind of agreement the programme uses; the coordinator does not choose it.
+    agreement_kind: str = Field(default=AgreementKind.ALTERNATING_TRAINING.value, max_length=30)
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
 

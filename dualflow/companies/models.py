@@ -16,6 +16,10 @@ class Company(SQLModel, table=True):
     __tablename__ = "companies"
     __table_args__ = (
         CheckConstraint("length(kbo_number) = 10", name="kbo_number_length"),
+        CheckConstraint(
+            "weekly_working_hours IS NULL OR weekly_working_hours BETWEEN 1 AND 50",
+            name="weekly_working_hours",
+        ),
         Index("ix_companies_postcode", "postcode"),
     )
 
@@ -30,6 +34,8 @@ class Company(SQLModel, table=True):
     contact_name: str = Field(default="", max_length=200)
     contact_email: str = Field(default="", max_length=254)
     contact_phone: str = Field(default="", max_length=40)
+    # The company's average weekly working time; an OAO's school and workplace hours add up to it.
+    weekly_working_hours: float | None = None
     # The school that registered the company maintains it until the company has an active
     # account of its own (dualflow.policy); other schools only read it.
     registered_by_school_id: int | None = Field(
@@ -80,6 +86,12 @@ class Mentor(SQLModel, table=True):
     relevant_qualification: bool = Field(default=False)
     appointed_on: date | None = None
     training_completed_on: date | None = None
+    # The date on the criminal record extract (model 596.2) and the uploaded extract itself,
+    # a private document (dualflow.policy: company, deciding sector, admins).
     record_check_on: date | None = None
+    record_extract_document_id: int | None = Field(
+        default=None, foreign_key="documents.id", index=True, ondelete="SET NULL"
+    )
+    has_teaching_certificate: bool = Field(default=False)
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)

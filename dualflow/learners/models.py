@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from dualflow.modelbase import Gender, Language, one_of, utcnow
@@ -42,3 +42,19 @@ class Learner(SQLModel, table=True):
     guardian_phone: str = Field(default="", max_length=40)
     anonymised_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ImportColumnMapping(SQLModel, table=True):
+    """A column header a school's export uses, and the learner field it was mapped to."""
+
+    __tablename__ = "import_column_mappings"
+    __table_args__ = (UniqueConstraint("school_id", "header"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="schools.id", ondelete="CASCADE")
+    # The header as the import normalises it (case, accents and punctuation folded).
+    header: str = Field(max_length=200)
+    # A learner field, or "" for a column the school chose to ignore.
+    field: str = Field(default="", max_length=40)
+    updated_by_id: int | None = Field(default=None, foreign_key="users.id")
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -10,6 +10,8 @@ from sqlmodel import Field, SQLModel
 from dualflow.modelbase import LIVE_RECOGNITION_STATUSES, RecognitionStatus, one_of, utcnow
 
 _LIVE = "status IN ({})".format(", ".join(f"'{s.value}'" for s in LIVE_RECOGNITION_STATUSES))
+# A renewal lives next to the recognition it renews; one renewal per recognition.
+_LIVE_FIRST = f"{_LIVE} AND renews_id IS NULL"
 
 
 class Recognition(SQLModel, table=True):
@@ -29,8 +31,8 @@ class Recognition(SQLModel, table=True):
             "site_id",
             "programme_id",
             unique=True,
-            sqlite_where=text(_LIVE),
-            postgresql_where=text(_LIVE),
+            sqlite_where=text(_LIVE_FIRST),
+            postgresql_where=text(_LIVE_FIRST),
         ),
         Index("ix_recognitions_programme_status", "programme_id", "status"),
         Index("ix_recognitions_status_valid_until", "status", "valid_until"),
@@ -50,6 +52,10 @@ class Recognition(SQLModel, table=True):
     valid_until: date | None = None
     decision_reason: str = Field(default="", max_length=2000)
     note: str = Field(default="", max_length=2000)
+    # The recognition this request renews (pre-filled from it), if any.
+    renews_id: int | None = Field(default=None, foreign_key="recognitions.id", unique=True)
+    # Why the validity runs beyond the sector's term; required in that case.
+    validity_reason: str = Field(default="", max_length=1000)
 
 
 class RecognitionMentor(SQLModel, table=True):
@@ -61,3 +67,6 @@ class RecognitionMentor(SQLModel, table=True):
     mentor_id: int = Field(
         foreign_key="mentors.id", primary_key=True, index=True, ondelete="CASCADE"
     )
+    # The sector accepted this mentor on the lower age and experience path (qualification) when
+    # it reviewed the request; never automatic.
+    lower_path_accepted: bool = Field(default=False)

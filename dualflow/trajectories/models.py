@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from dualflow.modelbase import LearningForm, TrajectoryStatus, one_of, utcnow
+from dualflow.modelbase import (
+    CompetencyLocation,
+    CouncilDecision,
+    LearningForm,
+    TrajectoryStatus,
+    one_of,
+    utcnow,
+)
 
 
 class Trajectory(SQLModel, table=True):
@@ -67,6 +74,41 @@ class Placement(SQLModel, table=True):
     starts_on: date
     ends_on: date
     hours_per_week: float
+    # The half-days at the workplace, e.g. ["mon_am", "mon_pm", "tue_am"]; the contract states it.
+    weekly_schedule: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False,
+                                                                         server_default="[]"))
     # Set when the recognition is withdrawn or expires during the placement.
     recognition_lost_on: date | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TrainingPlanEntry(SQLModel, table=True):
+    """Where this learner learns a competency when it differs from the programme's standard path."""
+
+    __tablename__ = "training_plan_entries"
+    __table_args__ = (
+        one_of("location", [c.value for c in CompetencyLocation], "location"),
+    )
+
+    trajectory_id: int = Field(foreign_key="trajectories.id", primary_key=True,
+                               ondelete="CASCADE")
+    competency_id: int = Field(foreign_key="competencies.id", primary_key=True,
+                               ondelete="CASCADE")
+    location: str = Field(max_length=10)
+
+
+class ClassCouncilDecision(SQLModel, table=True):
+    """The class council's decision on a trajectory at the end of its school year."""
+
+    __tablename__ = "class_council_decisions"
+    __table_args__ = (
+        one_of("decision", [d.value for d in CouncilDecision], "decision"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    trajectory_id: int = Field(foreign_key="trajectories.id", unique=True, ondelete="CASCADE")
+    decision: str = Field(max_length=20)
+    decided_on: date
+    note: str = Field(default="", max_length=2000)
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow)
