@@ -122,7 +122,7 @@ class TerminationKind(StrEnum):
 
 class CouncilDecision(StrEnum):
     PASSES = "passes"
-    DOES_NOT_PASS = "does_not_pass"
+    DOES_NOT_PASS = "does_not_pass"  # noqa: S105 - a decision, not a secret
     QUALIFIED = "qualified"
 
 
