@@ -32,8 +32,8 @@ from dualflow.accounts.models import User
 from dualflow.catalog.models import School
 from dualflow.errors import DomainError, NotAllowed
 from dualflow.learners import services
-from dualflow.learners.models import Learner
-from dualflow.modelbase import Role
+from dualflow.learners.models import ImportColumnMapping, Learner
+from dualflow.modelbase import Role, utcnow
 
 MAX_ROWS = 5000
 MAX_COLUMNS = 60
@@ -112,7 +112,7 @@ GUARDIAN_FIELDS = ("guardian_name", "guardian_email", "guardian_phone")
 ADDRESS_PARTS: tuple[Column, ...] = (
     Column("house_number", "huisnummer", _l("Huisnummer"),
            ("huisnr", "hnr", "huis nr", "huis nummer", "nr huis")),
-    Column("box", "bus", _l("Bus"), ("busnummer", "busnr", "bus nr")),
+    Column("box", "bus", _l("Bus"), ("busnummer", "busnr", "bus nr", "boite", "bte")),
 )
 BY_FIELD = {column.field: column for column in (*COLUMNS, *ADDRESS_PARTS)}
 # A file names its learners either by national number or by name and birth date.
@@ -178,20 +178,50 @@ _GUARDIAN_ALIASES = {header_key(name): column.field
                      for name in column.aliases}
 
 
+def _guardian_of(words: list[str]) -> str:
+    """Which parent a header's words are about ('ouder1', 'moeder'); '' for none."""
+    guardian = [word for word in words if word in _GUARDIAN_WORDS]
+    if not guardian:
+        return ""
+    return guardian[0] + "".join(word for word in words if word.isdigit())
+
+
 def _read_header(text: Any) -> tuple[str | None, str]:
     """The field a header names and, for a guardian, which one ('ouder1', 'moeder')."""
     words = _header_words(text)
-    guardian = [word for word in words if word in _GUARDIAN_WORDS]
-    if not guardian:
+    which = _guardian_of(words)
+    if not which:
         return _ALIASES.get(header_key(text)), ""
     rest = [word for word in words if word not in _GUARDIAN_WORDS and not word.isdigit()]
-    which = guardian[0] + "".join(word for word in words if word.isdigit())
     return _GUARDIAN_ALIASES.get(header_key(" ".join(rest))), which
 
 
 def field_for_header(text: Any) -> str | None:
     """The learner field a column header names, or None when it names none."""
     return _read_header(text)[0]
+
+
+def mapping_key(text: Any) -> str:
+    """How a school's choice for a column is remembered: the header as the import normalises
+    it ('Dag van geboorte' -> 'dagvangeboorte'), so 'DAG VAN GEBOORTE:' finds it too."""
+    return (header_key(text) or _key(text).replace(" ", ""))[:200]
+
+
+# What a column can be mapped to on the dry-run screen: every field the import knows.
+MAPPABLE: tuple[Column, ...] = (*COLUMNS, *ADDRESS_PARTS)
+# The same, grouped as the mapping form offers them: (group, ((field, label), ...)).
+MAPPING_GROUPS: tuple[tuple[Any, tuple[tuple[str, Any], ...]], ...] = (
+    (_l("Lerende"), tuple((name, BY_FIELD[name].label) for name in (
+        "first_name", "last_name", "birth_date", "gender", "national_number", "email",
+        "phone", "language", "class_group"))),
+    (_l("Adres"), tuple((name, BY_FIELD[name].label) for name in (
+        "street", "house_number", "box", "postcode", "municipality"))),
+    (_l("Ouder of voogd"), (("guardian_name", _l("Naam ouder of voogd")),
+                            ("guardian_email", _l("E-mailadres ouder of voogd")),
+                            ("guardian_phone", _l("Telefoon ouder of voogd")))),
+)
+# The choice "do not use this column" in the mapping form; remembered as "".
+IGNORE = "skip"
 
 
 _GENDER_KEYS = {_key(word): code for code, words in _GENDERS.items() for word in words}
@@ -214,6 +244,8 @@ class Problem:
     message: str
     # The column's position (0 = A), to list a line's problems from left to right.
     position: int = -1
+    # Whether a choice for the column (on the dry-run screen, or remembered) is refused.
+    choice: bool = False
 
 
 @dataclass
@@ -269,6 +301,25 @@ class ImportPlan:
     guardians: int = 0
     # Fields the file has more than one column for (Telefoon and GSM).
     shared: list[str] = field(default_factory=list)
+    # Every column of the file with what it is read as and why (for the mapping form).
+    headers: list[HeaderChoice] = field(default_factory=list)
+    # Columns a choice maps to a field another column already holds.
+    refused: list[str] = field(default_factory=list)
+
+    @property
+    def unrecognised(self) -> list[HeaderChoice]:
+        """The columns nobody recognised or chose anything for."""
+        return [column for column in self.headers if column.source is None]
+
+    @property
+    def remembered(self) -> list[HeaderChoice]:
+        """The columns read by a choice of the school rather than by their name."""
+        return [column for column in self.headers if column.source in ("remembered", "chosen")]
+
+    def column_choices(self) -> dict[str, str]:
+        """The choices this plan was made with (normalised header -> field, "" to ignore): the
+        import carries them, so it reads the file as the dry run showed it."""
+        return {column.key: column.field or "" for column in self.remembered}
 
     @property
     def ok(self) -> bool:
@@ -499,27 +550,87 @@ class HeaderMap:
         return sorted(pairs, key=lambda pair: pair[1])
 
 
-def map_headers(table: Table) -> tuple[HeaderMap, list[Problem], list[str]]:
-    """Which column holds which field, header problems, and the columns that are ignored."""
+@dataclass
+class HeaderChoice:
+    """A column of the file as the dry-run screen shows it: what it is read as, and why."""
+
+    index: int
+    header: str
+    # The field the column is read as; None when it is not used.
+    field: str | None
+    # "recognised" (by its name), "remembered" (the school's earlier choice), "chosen" (on
+    # this screen, not remembered yet), or None: not recognised, nobody chose.
+    source: str | None
+    # The field the import recognises in the header by itself, if any.
+    recognised: str | None = None
+    # Why the choice for this column is refused, if it is.
+    error: str = ""
+
+    @property
+    def key(self) -> str:
+        """The header as a remembered choice names it."""
+        return mapping_key(self.header)
+
+    @property
+    def label(self) -> str:
+        """The column's letter and header, as problems name it."""
+        return column_label(self.index, self.header)
+
+    @property
+    def choice(self) -> str:
+        """The value of the column's select: a field, IGNORE, or '' (nobody chose yet)."""
+        if self.field:
+            return self.field
+        return IGNORE if self.source else ""
+
+
+def map_headers(table: Table, columns: dict[str, str] | None = None,
+                chosen: dict[str, str] | None = None,
+                ) -> tuple[HeaderMap, list[Problem], list[str], list[HeaderChoice]]:
+    """Which column holds which field, header problems, the columns that are ignored, and
+    every column with how it was recognised.
+
+    `columns` are the school's remembered choices and `chosen` the ones made on the dry-run
+    screen (normalised header -> field, "" to ignore); a choice beats the recognised name.
+    """
+    columns = columns or {}
+    chosen = chosen or {}
     mapping: dict[str, int] = {}
     guardians: dict[str, dict[str, int]] = {}
     problems: list[Problem] = []
     ignored: list[str] = []
     alternatives: dict[str, list[int]] = {}
+    choices: list[HeaderChoice] = []
+    # Columns mapped by a choice to another field than their name says: placed after the
+    # recognised ones, so a field a recognised column holds is refused wherever it stands.
+    placed_later: list[tuple[int, str]] = []
 
     def twice(index: int, first: int) -> None:
         problems.append(Problem(
             table.header_line, column_label(index, table.headers[index]),
             _("Deze kolom staat er twee keer in (ook kolom %(other)s).",
               other=column_label(first, table.headers[first])),
+            index,
         ))
 
     for index, header in enumerate(table.headers):
         if not _key(header):
             continue
-        name, which = _read_header(header)
+        recognised, which = _read_header(header)
+        key = mapping_key(header)
+        if key in chosen:
+            name, source = chosen[key] or None, "chosen"
+        elif key in columns:
+            name, source = columns[key] or None, "remembered"
+        else:
+            name, source = recognised, "recognised" if recognised else None
+        if name is not None and name == recognised:
+            source = "recognised"
+        choices.append(HeaderChoice(index, header.strip(), name, source, recognised))
         if name is None:
             ignored.append(header.strip())
+        elif name != recognised:
+            placed_later.append((index, name))
         elif which:
             guardian = guardians.setdefault(which, {})
             if name in guardian:
@@ -532,16 +643,39 @@ def map_headers(table: Table) -> tuple[HeaderMap, list[Problem], list[str]]:
             alternatives.setdefault(name, []).append(index)
         else:
             mapping[name] = index
+    for index, name in placed_later:
+        if name in GUARDIAN_FIELDS:
+            # A guardian column without a parent's word in it joins the file's first parent.
+            which = _guardian_of(_header_words(table.headers[index]))
+            group = (guardians.setdefault(which, {}) if which or not guardians
+                     else next(iter(guardians.values())))
+        else:
+            group = mapping
+        if name in group:
+            message = _("Deze kolom kan geen ‘%(field)s’ zijn: kolom %(other)s is dat al. Kies "
+                        "een ander veld of ‘negeren’.", field=BY_FIELD[name].label,
+                        other=column_label(group[name], table.headers[group[name]]))
+            problems.append(Problem(table.header_line, column_label(index, table.headers[index]),
+                                    message, index, choice=True))
+            next(choice for choice in choices if choice.index == index).error = message
+            continue
+        group[name] = index
     if guardians:
         mapping.update(next(iter(guardians.values())))
-    missing = [BY_FIELD[name].header for name in IDENTIFYING if name not in mapping]
+    missing = [name for name in IDENTIFYING if name not in mapping]
     if missing and "national_number" not in mapping:
-        problems.append(Problem(
-            table.header_line, "",
-            _("De kolommen %(columns)s ontbreken. De eerste regel moet de kolomnamen bevatten; "
-              "gebruik het sjabloon.", columns=", ".join(missing)),
-        ))
-    return HeaderMap(mapping, list(guardians.values()), alternatives), problems, ignored
+        if any(choice.source is None for choice in choices):
+            # The file has columns nobody recognised: one of them may be it.
+            message = _("De kolommen %(columns)s ontbreken. Staan ze onder een andere naam in "
+                        "je bestand? Kies hieronder bij die kolom wat ze bevat en controleer "
+                        "opnieuw.", columns=", ".join(str(BY_FIELD[name].label)
+                                                      for name in missing))
+        else:
+            message = _("De kolommen %(columns)s ontbreken. De eerste regel moet de kolomnamen "
+                        "bevatten; gebruik het sjabloon.",
+                        columns=", ".join(BY_FIELD[name].header for name in missing))
+        problems.append(Problem(table.header_line, "", message))
+    return HeaderMap(mapping, list(guardians.values()), alternatives), problems, ignored, choices
 
 
 def parse_date(raw: Any) -> date:
@@ -742,14 +876,31 @@ def _label_for(name: str, mapping: dict[str, int], table: Table) -> str:
     return _("%(field)s (geen kolom)", field=BY_FIELD[name].label) if name in BY_FIELD else ""
 
 
+def remembered_columns(session: Session, school: School) -> dict[str, str]:
+    """The school's earlier choices for columns: normalised header -> field ("" to ignore)."""
+    return dict(session.execute(
+        select(ImportColumnMapping.header, ImportColumnMapping.field)
+        .where(ImportColumnMapping.school_id == school.id)
+    ).all())
+
+
 def plan_import(session: Session, *, actor: User, school: School, filename: str, data: bytes,
-                today: date) -> ImportPlan:
-    """Check an upload completely and say what importing it would do; writes nothing."""
+                today: date, columns: dict[str, str] | None = None,
+                chosen: dict[str, str] | None = None, table: Table | None = None) -> ImportPlan:
+    """Check an upload completely and say what importing it would do; writes nothing.
+
+    Columns are read by the school's remembered choices, or by `columns` when given (the
+    choices a dry run showed), and by `chosen` (made on the dry-run screen) before those.
+    """
     _require_import(session, actor, school)
-    table = read_table(filename, data)
-    header_map, problems, ignored = map_headers(table)
+    table = table or read_table(filename, data)
+    if columns is None:
+        columns = remembered_columns(session, school)
+    header_map, problems, ignored, choices = map_headers(table, columns, chosen)
     plan = ImportPlan(
         filename=filename, description=table.description, ignored=ignored, problems=problems,
+        headers=choices,
+        refused=[problem.column for problem in problems if problem.choice],
         columns=[(table.headers[index].strip(), str(BY_FIELD[name].label))
                  for name, index in header_map.items()],
         guardians=len(header_map.guardians),
@@ -830,13 +981,78 @@ def plan_import(session: Session, *, actor: User, school: School, filename: str,
     return plan
 
 
+def check_with_columns(session: Session, *, actor: User, school: School, filename: str,
+                       data: bytes, today: date, choices: dict[int, str]) -> ImportPlan:
+    """Check the file again with the coordinator's choice per column (position -> field,
+    IGNORE, or "" for no choice) and remember the choices for the school's next file, unless
+    one is refused (then nothing is remembered). Learners are not written."""
+    _require_import(session, actor, school)
+    table = read_table(filename, data)
+    allowed = {column.field for column in MAPPABLE}
+    chosen: dict[str, str] = {}
+    headers: dict[str, str] = {}
+    for index, value in sorted(choices.items()):
+        if value and value != IGNORE and value not in allowed:
+            raise DomainError(_("Kies voor elke kolom een veld uit de lijst, of ‘negeren’."))
+        if not value or not 0 <= index < len(table.headers) or not _key(table.headers[index]):
+            continue
+        key = mapping_key(table.headers[index])
+        chosen[key] = "" if value == IGNORE else value
+        headers.setdefault(key, table.headers[index].strip())
+    plan = plan_import(session, actor=actor, school=school, filename=filename, data=data,
+                       today=today, chosen=chosen, table=table)
+    if plan.refused:
+        return plan
+    remember_columns(session, actor=actor, school=school, chosen=chosen, headers=headers)
+    for column in plan.headers:
+        if column.source == "chosen":
+            column.source = "remembered"
+    return plan
+
+
+def remember_columns(session: Session, *, actor: User, school: School,
+                     chosen: dict[str, str], headers: dict[str, str]) -> dict[str, list[Any]]:
+    """Store the school's choices (normalised header -> field, "" to ignore), audited; a
+    choice that says what the header's name says already is forgotten instead."""
+    _require_import(session, actor, school)
+    existing = {item.header: item for item in session.execute(
+        select(ImportColumnMapping).where(ImportColumnMapping.school_id == school.id,
+                                          ImportColumnMapping.header.in_(list(chosen)))
+    ).scalars()} if chosen else {}
+    changes: dict[str, list[Any]] = {}
+    for key, name in chosen.items():
+        header = headers.get(key, key)
+        current = existing.get(key)
+        recognised = field_for_header(header)
+        if recognised is not None and name == recognised:
+            if current is not None:
+                changes[header] = [current.field, None]
+                session.delete(current)
+        elif current is None:
+            session.add(ImportColumnMapping(school_id=school.id, header=key, field=name,
+                                            updated_by_id=actor.id))
+            changes[header] = [None, name]
+        elif current.field != name:
+            changes[header] = [current.field, name]
+            current.field, current.updated_by_id, current.updated_at = name, actor.id, utcnow()
+    if changes:
+        audit.record(session, actor=actor, action="learners.import_columns",
+                     entity_type="schools", entity_id=school.id, changes=changes)
+        session.flush()
+    return changes
+
+
 # --- applying -----------------------------------------------------------------------------
 
 def import_learners(session: Session, *, actor: User, school: School, filename: str,
-                    data: bytes, today: date) -> ImportPlan:
-    """Check the file again and write every row, or refuse (ImportRefused) and write nothing."""
+                    data: bytes, today: date, columns: dict[str, str] | None = None
+                    ) -> ImportPlan:
+    """Check the file again and write every row, or refuse (ImportRefused) and write nothing.
+
+    `columns`: the column choices the dry run showed (`ImportPlan.column_choices`); without
+    them the school's remembered choices apply."""
     plan = plan_import(session, actor=actor, school=school, filename=filename, data=data,
-                       today=today)
+                       today=today, columns=columns)
     if not plan.ok:
         raise ImportRefused(plan)
     created: list[Learner] = []

@@ -29,18 +29,21 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def pack(data: bytes, *, filename: str, user_id: int, school_id: int,
-         secret: str) -> tuple[str, str]:
-    """The file as compressed base64 and a signed ticket naming it, its user and its school."""
+def pack(data: bytes, *, filename: str, user_id: int, school_id: int, secret: str,
+         columns: dict[str, str] | None = None) -> tuple[str, str]:
+    """The file as compressed base64 and a signed ticket naming it, its user, its school and
+    the column choices the dry run read it with."""
     payload = base64.b64encode(zlib.compress(data, 6)).decode("ascii")
     ticket = _serializer(secret).dumps(
-        {"u": user_id, "s": school_id, "n": filename, "h": _digest(data)}
+        {"u": user_id, "s": school_id, "n": filename, "h": _digest(data), "c": columns or {}}
     )
     return payload, ticket
 
 
-def unpack(payload: str, ticket: str, *, user_id: int, secret: str) -> tuple[bytes, str, int]:
-    """File bytes, file name and school id back from `pack`, or a DomainError."""
+def unpack(payload: str, ticket: str, *, user_id: int,
+           secret: str) -> tuple[bytes, str, int, dict[str, str]]:
+    """File bytes, file name, school id and column choices back from `pack`, or a
+    DomainError."""
     again = _("Laad het bestand opnieuw op en controleer het opnieuw.")
     try:
         info = _serializer(secret).loads(ticket or "", max_age=MAX_AGE_SECONDS)
@@ -58,4 +61,8 @@ def unpack(payload: str, ticket: str, *, user_id: int, secret: str) -> tuple[byt
         raise DomainError(again) from None
     if _digest(data) != info.get("h"):
         raise DomainError(again)
-    return data, str(info.get("n") or ""), int(info.get("s") or 0)
+    columns = info.get("c") or {}
+    if not isinstance(columns, dict):
+        raise DomainError(again)
+    return (data, str(info.get("n") or ""), int(info.get("s") or 0),
+            {str(key): str(value) for key, value in columns.items()})

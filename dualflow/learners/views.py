@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from flask import (
     Blueprint,
@@ -238,11 +239,20 @@ def _import_school(form: ImportForm) -> School:
     return school
 
 
-def _result_page(plan: importing.ImportPlan, school: School, *, confirm=None,
+def _result_page(plan: importing.ImportPlan, school: School, *, data: bytes,
                  status: int = 200):
+    """The dry run: what importing would do, with the file carried (signed) in the page for
+    the import and for checking it again with other column choices."""
     g.no_store = True
+    payload, ticket = uploads.pack(
+        data, filename=plan.filename, user_id=current_user.id, school_id=school.id,
+        secret=current_app.config["SECRET_KEY"], columns=plan.column_choices(),
+    )
+    carry = ConfirmImportForm(formdata=None, payload=payload, ticket=ticket)
     return render_template("learners/import_result.html", plan=plan, school=school,
-                           confirm=confirm, fields=importing.BY_FIELD), status
+                           confirm=carry if plan.ok else None, carry=carry,
+                           fields=importing.BY_FIELD, mapping_groups=importing.MAPPING_GROUPS,
+                           ignore=importing.IGNORE), status
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -262,15 +272,50 @@ def upload():
         except DomainError as error:
             add_error(form, error)
         else:
-            confirm = None
-            if plan.ok:
-                payload, ticket = uploads.pack(
-                    data, filename=filename, user_id=current_user.id, school_id=school.id,
-                    secret=current_app.config["SECRET_KEY"],
-                )
-                confirm = ConfirmImportForm(formdata=None, payload=payload, ticket=ticket)
-            return _result_page(plan, school, confirm=confirm)
+            return _result_page(plan, school, data=data)
     return _import_page(form, _status())
+
+
+def _carried_upload(form: ConfirmImportForm) -> tuple[bytes, str, School, dict[str, str]]:
+    """The file a dry-run page carries, its name, its school and its column choices."""
+    if not form.validate_on_submit():
+        raise DomainError(_("Laad het bestand opnieuw op en controleer het opnieuw."))
+    data, filename, school_id, columns = uploads.unpack(
+        form.payload.data, form.ticket.data, user_id=current_user.id,
+        secret=current_app.config["SECRET_KEY"],
+    )
+    school = db.session.get(School, school_id)
+    if school is None:
+        raise DomainError(_("Kies een school."))
+    return data, filename, school, columns
+
+
+def _refused_upload(error: DomainError):
+    page_form = _import_form()
+    page_form.form_errors.append(error.message)
+    return _import_page(page_form, 422)
+
+
+_COLUMN_FIELD = re.compile(r"col-(\d{1,3})")
+
+
+@bp.post("/import/columns")
+@login_required
+@policy.require("learners.manage")
+def upload_columns():
+    """Check the carried file again with the coordinator's choice for its columns; the
+    choices are remembered for the school's next file (learners are not written)."""
+    form = ConfirmImportForm()
+    choices = {int(match.group(1)): value[:40] for name, value in request.form.items()
+               if (match := _COLUMN_FIELD.fullmatch(name))}
+    try:
+        data, filename, school, _columns = _carried_upload(form)
+        plan = importing.check_with_columns(db.session, actor=current_user, school=school,
+                                            filename=filename, data=data,
+                                            today=today_brussels(), choices=choices)
+    except DomainError as error:
+        return _refused_upload(error)
+    return _result_page(plan, school, data=data, status=422 if plan.refused else 200)
 
 
 @bp.post("/import/confirm")
@@ -279,25 +324,15 @@ def upload():
 def upload_confirm():
     """Import the checked file: every row, or (when it no longer passes) nothing."""
     form = ConfirmImportForm()
-    school = None
     try:
-        if not form.validate_on_submit():
-            raise DomainError(_("Laad het bestand opnieuw op en controleer het opnieuw."))
-        data, filename, school_id = uploads.unpack(
-            form.payload.data, form.ticket.data, user_id=current_user.id,
-            secret=current_app.config["SECRET_KEY"],
-        )
-        school = db.session.get(School, school_id)
-        if school is None:
-            raise DomainError(_("Kies een school."))
+        data, filename, school, columns = _carried_upload(form)
         plan = importing.import_learners(db.session, actor=current_user, school=school,
-                                         filename=filename, data=data, today=today_brussels())
+                                         filename=filename, data=data, today=today_brussels(),
+                                         columns=columns)
     except importing.ImportRefused as refused:
-        return _result_page(refused.plan, school, status=422)
+        return _result_page(refused.plan, school, data=data, status=422)
     except DomainError as error:
-        page_form = _import_form()
-        page_form.form_errors.append(error.message)
-        return _import_page(page_form, 422)
+        return _refused_upload(error)
     flash(_("%(file)s is geïmporteerd: %(created)d nieuwe lerenden, %(updated)d bijgewerkt, "
             "%(unchanged)d ongewijzigd.", file=filename, created=plan.count("create"),
             updated=plan.count("update"), unchanged=plan.count("unchanged")), "success")
