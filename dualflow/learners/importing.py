@@ -25,6 +25,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from dualflow import audit, exports, policy
@@ -220,6 +221,7 @@ MAPPING_GROUPS: tuple[tuple[Any, tuple[tuple[str, Any], ...]], ...] = (
                             ("guardian_email", _l("E-mailadres ouder of voogd")),
                             ("guardian_phone", _l("Telefoon ouder of voogd")))),
 )
+MAPPING_LABELS = {name: label for _group, options in MAPPING_GROUPS for name, label in options}
 # The choice "do not use this column" in the mapping form; remembered as "".
 IGNORE = "skip"
 
@@ -618,7 +620,7 @@ def map_headers(table: Table, columns: dict[str, str] | None = None,
             continue
         recognised, which = _read_header(header)
         key = mapping_key(header)
-        if key in chosen:
+        if key in chosen and chosen[key] != columns.get(key):
             name, source = chosen[key] or None, "chosen"
         elif key in columns:
             name, source = columns[key] or None, "remembered"
@@ -653,7 +655,7 @@ def map_headers(table: Table, columns: dict[str, str] | None = None,
             group = mapping
         if name in group:
             message = _("Deze kolom kan geen ‘%(field)s’ zijn: kolom %(other)s is dat al. Kies "
-                        "een ander veld of ‘negeren’.", field=BY_FIELD[name].label,
+                        "een ander veld of ‘negeren’.", field=MAPPING_LABELS[name],
                         other=column_label(group[name], table.headers[group[name]]))
             problems.append(Problem(table.header_line, column_label(index, table.headers[index]),
                                     message, index, choice=True))
@@ -996,8 +998,9 @@ def check_with_columns(session: Session, *, actor: User, school: School, filenam
             raise DomainError(_("Kies voor elke kolom een veld uit de lijst, of ‘negeren’."))
         if not value or not 0 <= index < len(table.headers) or not _key(table.headers[index]):
             continue
+        # Two columns with one name are one choice (the first); the file has them twice.
         key = mapping_key(table.headers[index])
-        chosen[key] = "" if value == IGNORE else value
+        chosen.setdefault(key, "" if value == IGNORE else value)
         headers.setdefault(key, table.headers[index].strip())
     plan = plan_import(session, actor=actor, school=school, filename=filename, data=data,
                        today=today, chosen=chosen, table=table)
@@ -1020,21 +1023,30 @@ def remember_columns(session: Session, *, actor: User, school: School,
                                           ImportColumnMapping.header.in_(list(chosen)))
     ).scalars()} if chosen else {}
     changes: dict[str, list[Any]] = {}
-    for key, name in chosen.items():
-        header = headers.get(key, key)
-        current = existing.get(key)
-        recognised = field_for_header(header)
-        if recognised is not None and name == recognised:
-            if current is not None:
-                changes[header] = [current.field, None]
-                session.delete(current)
-        elif current is None:
-            session.add(ImportColumnMapping(school_id=school.id, header=key, field=name,
-                                            updated_by_id=actor.id))
-            changes[header] = [None, name]
-        elif current.field != name:
-            changes[header] = [current.field, name]
-            current.field, current.updated_by_id, current.updated_at = name, actor.id, utcnow()
+    try:
+        with session.begin_nested():
+            for key, name in chosen.items():
+                header = headers.get(key, key)
+                current = existing.get(key)
+                recognised = field_for_header(header)
+                if recognised is not None and name == recognised:
+                    if current is not None:
+                        changes[header] = [current.field, None]
+                        session.delete(current)
+                elif current is None:
+                    session.add(ImportColumnMapping(school_id=school.id, header=key, field=name,
+                                                    updated_by_id=actor.id))
+                    changes[header] = [None, name]
+                elif current.field != name:
+                    changes[header] = [current.field, name]
+                    current.field, current.updated_by_id = name, actor.id
+                    current.updated_at = utcnow()
+            session.flush()
+    except IntegrityError:
+        # A colleague of the same school saved a choice for one of these columns just now.
+        raise DomainError(_("Iemand van je school heeft zopas een keuze voor deze kolommen "
+                            "bewaard. Laad het bestand opnieuw op en kijk de kolommen na.")
+                          ) from None
     if changes:
         audit.record(session, actor=actor, action="learners.import_columns",
                      entity_type="schools", entity_id=school.id, changes=changes)

@@ -263,3 +263,38 @@ def test_a_file_without_unknown_columns_is_told_to_use_the_template(world, sessi
     assert [problem.message for problem in plan.problems] == [
         "De kolommen geboortedatum ontbreken. De eerste regel moet de kolomnamen bevatten; "
         "gebruik het sjabloon."]
+
+
+def test_a_refused_choice_leaves_the_remembered_columns_marked_as_remembered(client, world,
+                                                                            session):
+    login(client, world.coordinator_a)
+    first = upload(client, csv_bytes([export_row("Emma", "Peeters", 1)], headers=HEADERS))
+    remap(client, first, **{"col-2": "birth_date", "col-4": "skip"})
+    again = upload(client, csv_bytes([export_row("Emma", "Peeters", 1)], headers=HEADERS))
+    refused = remap(client, again, **{"col-4": "first_name"})
+    assert refused.status_code == 422
+    status = column_status(refused.get_data(as_text=True))
+    assert (status["Dag van geboorte"], status["Stamboeknummer"]) == ("onthouden", "gekozen")
+    assert mappings(session, world.school_a)["stamboeknummer"] == ""
+
+
+def test_a_remembered_choice_that_clashes_in_a_later_file_is_shown_not_guessed(client, world,
+                                                                              session):
+    session.add(ImportColumnMapping(school_id=world.school_a.id,
+                                    header=importing.mapping_key("Dag van geboorte"),
+                                    field="birth_date"))
+    session.commit()
+    # This file has a recognised birth date column as well.
+    headers = [*HEADERS, "Geboortedatum"]
+    login(client, world.coordinator_a)
+    dry_run = upload(client, csv_bytes([[*export_row("Emma", "Peeters", 1),
+                                         MINOR.strftime("%d/%m/%Y")]], headers=headers))
+    body = dry_run.get_data(as_text=True)
+    assert CONFIRM_FORM not in body
+    [(line, column, message)] = problems_of(body)
+    assert (line, column) == (1, "C (Dag van geboorte)")
+    assert "H (Geboortedatum)" in message
+    # Ignoring the remembered column lets the file through, and is remembered.
+    rerun = remap(client, dry_run, **{"col-2": "skip"})
+    assert "Het bestand is in orde" in rerun.get_data(as_text=True)
+    assert mappings(session, world.school_a)[importing.mapping_key("Dag van geboorte")] == ""
