@@ -50,7 +50,7 @@ def mapping_form(body: str) -> dict[str, str]:
 def column_status(body: str) -> dict[str, str]:
     """Each column header of the mapping table and the word saying how it was recognised."""
     form = body.split('id="df-mapping"', 1)[1].split("</form>", 1)[0]
-    rows = re.findall(r'<tr class="df-column[^"]*">(.*?)</tr>', form, re.S)
+    rows = re.findall(r'<li class="df-column[^"]*">(.*?)</li>', form, re.S)
     status = {}
     for row_html in rows:
         header = re.search(r'class="df-header[^"]*">([^<]*)<', row_html).group(1)
