@@ -298,3 +298,19 @@ def test_a_remembered_choice_that_clashes_in_a_later_file_is_shown_not_guessed(c
     rerun = remap(client, dry_run, **{"col-2": "skip"})
     assert "Het bestand is in orde" in rerun.get_data(as_text=True)
     assert mappings(session, world.school_a)[importing.mapping_key("Dag van geboorte")] == ""
+
+
+def test_an_admin_maps_columns_for_the_school_the_file_is_for(client, world, session):
+    login(client, world.admin)
+    first = upload(client, csv_bytes([export_row("Emma", "Peeters", 1)], headers=HEADERS),
+                   school_id=str(world.school_b.id))
+    rerun = remap(client, first, **{"col-2": "birth_date"})
+    assert "Het bestand is in orde" in rerun.get_data(as_text=True)
+    assert mappings(session, world.school_b) == {
+        importing.mapping_key("Dag van geboorte"): "birth_date"}
+    assert mappings(session, world.school_a) == {}
+    # School B's coordinator now finds the column recognised.
+    client.post("/logout")
+    login(client, world.coordinator_b)
+    again = upload(client, csv_bytes([export_row("Lotte", "Claes", 2)], headers=HEADERS))
+    assert column_status(again.get_data(as_text=True))["Dag van geboorte"] == "onthouden"
