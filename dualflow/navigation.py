@@ -35,7 +35,6 @@ _LEARNERS = MenuItem(_l("Lerenden"), "learners.index", "learners.")
 _TRAJECTORIES = MenuItem(_l("Trajecten"), "trajectories.index", "trajectories.")
 _INDICATORS = MenuItem(_l("Indicatoren"), "indicators.index", "indicators.")
 _EVALUATIONS = MenuItem(_l("Evaluaties"), "evaluation_overview.index", "evaluation_overview.")
-_COUNCIL = MenuItem(_l("Klassenraad"), "council.index", "council.")
 
 MENUS: dict[Role, list[MenuItem | MenuGroup]] = {
     Role.ADMIN: [
@@ -55,7 +54,7 @@ MENUS: dict[Role, list[MenuItem | MenuGroup]] = {
             MenuItem(_l("Auditlog"), "admin.audit", "admin.audit"),
         )),
     ],
-    Role.COORDINATOR: [_DASHBOARD, _LEARNERS, _TRAJECTORIES, _EVALUATIONS, _COUNCIL,
+    Role.COORDINATOR: [_DASHBOARD, _LEARNERS, _TRAJECTORIES, _EVALUATIONS,
                        MenuItem(_l("Rapporten"), "reports.batch_index", "reports.batch"),
                        MenuItem(_l("Gebruikers"), "admin.users", "admin.user"),
                        _COMPANIES, _REGISTER, _INDICATORS],

@@ -104,6 +104,7 @@ def decide(trajectory_id: int):
         "trajectories/council.html", ctx=ctx, t=trajectory, form=form, decision=decision,
         decided_by=names.get(decision.decided_by_id) if decision else None,
         evidence=council.evidence(session, trajectory), today=today,
+        year_end=services.school_year_end(trajectory.school_year),
         end_form=_end_form(trajectory, decision),
         conflict=council.conflicts_with_status(trajectory, decision),
         level_labels=evaluation_services.LEVEL_LABELS,

@@ -151,7 +151,7 @@ def test_the_page_shows_the_mentor_evaluations_and_advice(client, session, world
     levels = levels.split("</table>")[0]
     first_row = levels.split(first.title)[1].split("</tr>")[0]
     # 2 at the first moment, 4 at the final one, latest level 4 ("zelfstandig").
-    assert [cell.split(">")[1].split("<")[0] for cell in first_row.split("df-level ")[1:]] \
+    assert [cell.split(">")[1].split("<")[0] for cell in first_row.split("df-council-level ")[1:]] \
         == ["2", "4", "4"]
     assert "zelfstandig" in first_row
     second_row = levels.split(second.title)[1].split("</tr>")[0]

@@ -146,8 +146,12 @@ def test_filters_and_pages_in_sql(app, client, session, world, klas):
     assert 'name="trajectory_id"' not in page
 
 
-def test_the_menu_and_dashboard_lead_to_the_class_list(client, world):
+def test_the_dashboard_and_the_trajectory_list_lead_to_the_class_list(app, client, world):
     login(client, world.coordinator_a)
-    page = client.get("/").get_data(as_text=True)
-    assert len(re.findall(r'href="/council"', page)) >= 2
-    assert "Beslissingen klassenraad" in page
+    for url in ("/", "/trajectories"):
+        page = client.get(url).get_data(as_text=True)
+        assert re.search(r'href="/council"[^>]*>.*Beslissingen klassenraad', page), url
+    # Not for the company: it has no class council.
+    company = app.test_client()
+    login(company, world.company_user_a)
+    assert 'href="/council"' not in company.get("/trajectories").get_data(as_text=True)
