@@ -990,8 +990,9 @@ def _load_demo(session: Session, *, today: date, render_contracts: bool = True) 
 
 def _demo_council_decisions(loader: _Loader, plans: list[dict[str, Any]], year: int,
                             coordinator: User) -> None:
-    """The class council's decisions of past school years: qualified trajectories obtained the
-    qualification; of the others that ran to the end of the year, two in three passed."""
+    """The class council's decisions of past school years (final-year classes): qualified
+    trajectories obtained the qualification; of the others that ran to the end of the year, one
+    in three passed (a specialisation year follows), the rest did not pass."""
     past = [plan for plan in plans if plan["year"] < year
             and plan["trajectory"].status in ("qualified", "unqualified")]
     index = loader.index(ClassCouncilDecision, ["trajectory_id"],
@@ -1000,7 +1001,7 @@ def _demo_council_decisions(loader: _Loader, plans: list[dict[str, Any]], year: 
     for plan in past:
         trajectory = plan["trajectory"]
         decision = ("qualified" if trajectory.status == "qualified"
-                    else "does_not_pass" if plan["rotation"] % 3 == 0 else "passes")
+                    else "passes" if plan["rotation"] % 3 == 0 else "does_not_pass")
         loader.ensure(index, ClassCouncilDecision, {"trajectory_id": trajectory.id},
                       decision=decision, decided_on=date(plan["year"] + 1, 6, 26),
                       decided_by_id=coordinator.id if plan["school"] == "gent" else None)

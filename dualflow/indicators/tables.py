@@ -302,7 +302,7 @@ def flow_table(data: Indicators) -> Table:
         Column("intake", _("Instroom")),
         Column("intake_stem", _("Instroom in STEM")),
         Column("decided", _("Met beslissing klassenraad")),
-        Column("progressed", _("Doorstroom (geslaagd of kwalificatie behaald)")),
+        Column("progressed", _("Doorstroom: geslaagd of kwalificatie behaald")),
         Column("progression_share", _("Aandeel doorstroom van de beslisten"), PERCENT),
         Column("qualified", _("Gekwalificeerde uitstroom")),
         Column("qualified_share", _("Aandeel gekwalificeerd van de beslisten"), PERCENT),

@@ -76,7 +76,7 @@ def test_the_exports_carry_the_same_percentages(client, world, decided_class):
         f"/indicators/export/flow.xlsx?{FILTERS}").data)).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][3:8] == ("Met beslissing klassenraad",
-                            "Doorstroom (geslaagd of kwalificatie behaald)",
+                            "Doorstroom: geslaagd of kwalificatie behaald",
                             "Aandeel doorstroom van de beslisten", "Gekwalificeerde uitstroom",
                             "Aandeel gekwalificeerd van de beslisten")
     assert ("2024-25", 11, 11, 10, 8, 80.0, 2, 20.0, 2) in rows
