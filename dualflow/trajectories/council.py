@@ -141,8 +141,9 @@ def save_class(session: Session, *, actor: User, decisions: dict[int, str],
     """The decisions of a class at once: all are saved or none (the first error is raised).
 
     `decisions` maps trajectory ids to a decision, or to "" for none: an existing decision
-    chosen away is removed (audited). Notes of existing decisions are kept. Returns how many
-    were recorded, changed and removed.
+    chosen away is removed (audited). New and changed decisions get the date `decided_on`;
+    an unchanged one keeps its date, and notes are kept. Returns how many were recorded,
+    changed and removed.
     """
     if not decisions:
         return {"recorded": 0, "changed": 0, "removed": 0}
@@ -156,8 +157,10 @@ def save_class(session: Session, *, actor: User, decisions: dict[int, str],
     ).all()
     if len(rows) != len(decisions):
         raise NotAllowed(_("Een van deze trajecten bestaat niet of je mag het niet zien."))
-    if any(decisions[trajectory.id] for trajectory, _learner, _current in rows) \
-            and decided_on is None:
+    if decided_on is None and any(
+            decisions[trajectory.id] and (current is None
+                                          or current.decision != decisions[trajectory.id])
+            for trajectory, _learner, current in rows):
         raise DomainError(_("Vul de datum van de klassenraad in."), field="decided_on")
     planned = []
     for trajectory, learner, current in rows:
@@ -166,6 +169,8 @@ def save_class(session: Session, *, actor: User, decisions: dict[int, str],
         if not choice:
             planned.append((trajectory, current, None))
             continue
+        if current is not None and current.decision == choice:
+            continue  # unchanged: keeps its own date
         try:
             checked = _check(trajectory, choice, decided_on,
                              current.note if current else "", today=today,
@@ -184,8 +189,6 @@ def save_class(session: Session, *, actor: User, decisions: dict[int, str],
                 counts["removed"] += 1
             continue
         decision, day, note = checked
-        if current is not None and (current.decision, current.decided_on) == (decision, day):
-            continue
         counts["recorded" if current is None else "changed"] += 1
         _apply(session, actor=actor, trajectory=trajectory, current=current,
                decision=decision, decided_on=day, note=note)

@@ -84,6 +84,27 @@ def test_a_whole_class_is_decided_in_one_post(client, session, world, klas):
                                                        "class_council.removed"]
 
 
+def test_saving_the_class_again_keeps_the_dates_of_unchanged_decisions(client, session, world,
+                                                                       klas):
+    rows, _other_class, _other_school = klas
+    session.add(ClassCouncilDecision(trajectory_id=rows[0].id, decision="passes",
+                                     decided_on=date(2027, 6, 20), note="Eerste zittijd."))
+    session.commit()
+    login(client, world.coordinator_a)
+    # The page opens with today's date; the earlier decision is posted back unchanged.
+    response = client.post(URL, data={
+        "decided_on": "2027-06-24", "trajectory_id": [str(rows[0].id), str(rows[1].id)],
+        f"decision-{rows[0].id}": "passes", f"decision-{rows[1].id}": "does_not_pass"})
+    assert response.status_code == 302
+    session.expire_all()
+    by_trajectory = {row.trajectory_id: row for row in session.execute(
+        select(ClassCouncilDecision)).scalars()}
+    assert (by_trajectory[rows[0].id].decided_on, by_trajectory[rows[0].id].note) == (
+        date(2027, 6, 20), "Eerste zittijd.")
+    assert by_trajectory[rows[1].id].decided_on == date(2027, 6, 24)
+    assert "1 nieuw, 0 gewijzigd" in client.get(URL).get_data(as_text=True)
+
+
 def test_one_wrong_row_saves_nothing(client, session, world, klas):
     rows, _other_class, _other_school = klas
     # A learner who only started in March cannot have been decided on in February.
