@@ -119,6 +119,9 @@ def _register_blueprints(app: Flask) -> None:
     from dualflow.trajectories.views import bp as trajectories_bp
 
     app.register_blueprint(trajectories_bp)
+    from dualflow.trajectories.council_views import bp as council_bp
+
+    app.register_blueprint(council_bp)
     from dualflow.learners.views import bp as learners_bp
 
     app.register_blueprint(learners_bp)

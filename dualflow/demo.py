@@ -40,7 +40,7 @@ from dualflow.i18n import local_datetime
 from dualflow.learners.models import Learner
 from dualflow.recognitions.models import Recognition, RecognitionMentor
 from dualflow.reports.models import Document
-from dualflow.trajectories.models import Placement, Trajectory
+from dualflow.trajectories.models import ClassCouncilDecision, Placement, Trajectory
 
 DEMO_PASSWORD = "dualflow-demo"  # noqa: S105  (documented demo log-in)
 DEMO_USERS: list[tuple[str, str]] = [
@@ -929,6 +929,7 @@ def _load_demo(session: Session, *, today: date, render_contracts: bool = True) 
             coordinator_id=coordinator.id if plan["school"] == "gent" else None,
             **plan["trajectory_fields"])
     session.flush()
+    _demo_council_decisions(loader, plans, year, coordinator)
 
     # Placements: an approved recognition of the programme, an eligible mentor with room.
     load: Counter[tuple[int, int]] = Counter()
@@ -985,6 +986,25 @@ def _load_demo(session: Session, *, today: date, render_contracts: bool = True) 
     _demo_evaluations(session, loader, plans, programmes, coordinator, today)
     session.flush()
     return dict(loader.created)
+
+
+def _demo_council_decisions(loader: _Loader, plans: list[dict[str, Any]], year: int,
+                            coordinator: User) -> None:
+    """The class council's decisions of past school years (final-year classes): qualified
+    trajectories obtained the qualification; of the others that ran to the end of the year, one
+    in three passed (a specialisation year follows), the rest did not pass."""
+    past = [plan for plan in plans if plan["year"] < year
+            and plan["trajectory"].status in ("qualified", "unqualified")]
+    index = loader.index(ClassCouncilDecision, ["trajectory_id"],
+                         ClassCouncilDecision.trajectory_id.in_(
+                             [plan["trajectory"].id for plan in past]))
+    for plan in past:
+        trajectory = plan["trajectory"]
+        decision = ("qualified" if trajectory.status == "qualified"
+                    else "passes" if plan["rotation"] % 3 == 0 else "does_not_pass")
+        loader.ensure(index, ClassCouncilDecision, {"trajectory_id": trajectory.id},
+                      decision=decision, decided_on=date(plan["year"] + 1, 6, 26),
+                      decided_by_id=coordinator.id if plan["school"] == "gent" else None)
 
 
 def _demo_learner_plans(year: int, rng: random.Random, fake: Faker) -> list[dict[str, Any]]:

@@ -524,6 +524,9 @@ RULES: dict[str, Rule] = {
     # Trajectory: change it, its placements and its evaluation moments.
     "trajectory.manage": Rule(_manages_trajectory, _l(
         "Alleen de school van dit traject kan het wijzigen.")),
+    # Trajectory: record or change the class council's decision (the school of the trajectory).
+    "trajectory.decide": Rule(_manages_trajectory, _l(
+        "Alleen de school van dit traject legt de beslissing van de klassenraad vast.")),
     # Trajectory: draw up, send and end the agreements of its placements.
     "agreement.manage": Rule(_manages_agreements, _l(
         "Alleen de school van deze lerende beheert de overeenkomsten.")),

@@ -316,7 +316,9 @@ def flow_chart(data: Indicators) -> Chart:
     """Intake, progression and qualified exit per school year."""
     series = [
         Series(_("Instroom"), TEAL, {year.school_year: year.intake for year in data.flow}),
-        Series(_("Doorstroom"), BLUE, {year.school_year: year.progressed for year in data.flow}),
+        # Progression is known once the class council decided.
+        Series(_("Doorstroom"), BLUE, {year.school_year: year.progressed for year in data.flow
+                                       if year.decided}),
         # A school year still under way has not had its exits yet: no point at (nearly) zero.
         Series(_("Gekwalificeerde uitstroom"), VIOLET,
                {year.school_year: year.qualified for year in data.flow if year.complete}),

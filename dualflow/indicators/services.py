@@ -23,9 +23,14 @@ Definitions (the page states them in the same words):
   passed (open moments of trajectories that ended before the due date are left out); on time =
   submitted on or before the due date (UTC date of submission); median days late among the
   evaluations submitted after the due date.
-- Intake: learners with a trajectory in the school year; progression: those of them with a
-  trajectory in the next school year too (unknown for the last year in the data); qualified
-  exit: learners whose trajectory of the year ended with status `qualified`.
+- Intake: learners with a trajectory in the school year. The outcome of a trajectory is the
+  class council's decision (passes, does not pass, qualification obtained); a trajectory ended
+  as `qualified` without a decision counts as "qualification obtained". Decided: learners with
+  an outcome. Progression (doorstroom): learners whose outcome is "passes" or "qualification
+  obtained", as a share of the decided learners; qualified exit: learners whose outcome is
+  "qualification obtained", as a share of the decided learners too. Learners still waiting
+  for the council (or who left before it) are not in either share: a year without decisions
+  shows no share rather than 0 %.
 
 Every count is limited to what the user may see: admins all (with optional school and sector
 filters), coordinators their school, sector users the programmes of their sector.
@@ -66,6 +71,7 @@ from dualflow.indicators.sql import calendar_date, days_between
 from dualflow.indicators.targets import IndicatorSettings
 from dualflow.learners.models import Learner
 from dualflow.modelbase import (
+    CouncilDecision,
     EvaluationStatus,
     Gender,
     LearningForm,
@@ -76,7 +82,7 @@ from dualflow.modelbase import (
     TrajectoryStatus,
 )
 from dualflow.recognitions.models import Recognition
-from dualflow.trajectories.models import Placement, Trajectory
+from dualflow.trajectories.models import ClassCouncilDecision, Placement, Trajectory
 from dualflow.trajectories.services import school_year_end, school_year_of
 
 # Roles that see the indicators (see the report: a candidate for policy.PERMISSIONS).
@@ -213,12 +219,16 @@ class Timeliness:
 
 @dataclass(frozen=True)
 class Flow:
-    """Intake, progression and qualified exit of a school year."""
+    """Intake, the class council's outcomes, progression and qualified exit of a school year."""
 
     school_year: int
     intake: int = 0
     intake_stem: int = 0
-    progressed: int | None = None
+    # Learners with an outcome: a council decision, or a trajectory ended as qualified.
+    decided: int = 0
+    # Outcome "passes" or "qualification obtained".
+    progressed: int = 0
+    # Outcome "qualification obtained".
     qualified: int = 0
     qualified_stem: int = 0
     # Whether the school year is over (its exits are final).
@@ -226,8 +236,18 @@ class Flow:
 
     @property
     def progression_share(self) -> float | None:
-        """Share of the year's learners with a trajectory in the next year (%)."""
-        return None if self.progressed is None else _share(self.progressed, self.intake)
+        """Share of the decided learners who pass or obtained the qualification (%)."""
+        return _share(self.progressed, self.decided)
+
+    @property
+    def qualified_share(self) -> float | None:
+        """Share of the decided learners who obtained the qualification (%)."""
+        return _share(self.qualified, self.decided)
+
+    @property
+    def undecided(self) -> int:
+        """Learners of the year without an outcome (yet)."""
+        return max(0, self.intake - self.decided)
 
 
 @dataclass
@@ -425,6 +445,21 @@ def _flag(condition):
     return case((condition, 1), else_=0)
 
 
+# Outcomes after which the learner moves on: progression.
+_PROGRESSING = (CouncilDecision.PASSES.value, CouncilDecision.QUALIFIED.value)
+
+
+def _outcome():
+    """SQL: the trajectory's outcome: the council's decision; without one, "qualified" for a
+    trajectory ended as qualified; else NULL (not decided)."""
+    return case(
+        (ClassCouncilDecision.decision.is_not(None), ClassCouncilDecision.decision),
+        (Trajectory.status == TrajectoryStatus.QUALIFIED.value,
+         literal(CouncilDecision.QUALIFIED.value)),
+        else_=null(),
+    )
+
+
 # Row kinds of the one statement that counts everything about trajectories.
 _GROUP, _YEAR, _FLOW = "group", "year", "flow"
 
@@ -439,6 +474,7 @@ def _trajectory_statement(scope: Scope, settings: IndicatorSettings,
     parameters to the same expression in the select list.
     """
     day = _count_day(count_dates)
+    outcome = _outcome()
     base = (
         select(
             Trajectory.school_year.label("school_year"),
@@ -448,21 +484,19 @@ def _trajectory_statement(scope: Scope, settings: IndicatorSettings,
             _flag(Learner.gender == Gender.FEMALE.value).label("girl"),
             _flag(Trajectory.learning_form == LearningForm.DUAL.value).label("dual"),
             _flag(Trajectory.learning_form.in_(_WITH_WORKPLACE_LEARNING)).label("workplace"),
-            _flag(Trajectory.status == TrajectoryStatus.QUALIFIED.value).label("qualified"),
+            _flag(outcome.is_not(None)).label("decided"),
+            _flag(outcome.in_(_PROGRESSING)).label("progresses"),
+            _flag(outcome == CouncilDecision.QUALIFIED.value).label("qualified"),
             _flag(and_(Trajectory.starts_on <= day,
                        or_(Trajectory.ends_on.is_(None), Trajectory.ends_on >= day))
                   ).label("counted"),
         )
         .join(Programme, Programme.id == scope.in_storage_order(Trajectory.programme_id))
         .join(Learner, Learner.id == Trajectory.learner_id)
+        .outerjoin(ClassCouncilDecision, ClassCouncilDecision.trajectory_id == Trajectory.id)
         .where(scope.trajectories)
         .cte("counted_trajectories")
     )
-    # The learner's next trajectory (by school year) is in the next school year: progression.
-    following = func.lead(base.c.school_year).over(partition_by=base.c.learner_id,
-                                                   order_by=base.c.school_year)
-    flow = select(base, _flag(following == base.c.school_year + 1).label("continues")
-                  ).cte("flow_trajectories")
 
     def learners(table, *conditions):
         if not conditions:
@@ -484,18 +518,17 @@ def _trajectory_statement(scope: Scope, settings: IndicatorSettings,
                        func.sum(base.c.workplace))
                 .where(base.c.counted == 1)
                 .group_by(base.c.school_year))
-    per_flow = (select(literal_column(f"'{_FLOW}'"), flow.c.school_year, no_group,
-                       learners(flow), learners(flow, "stem"), learners(flow, "continues"),
-                       learners(flow, "qualified"), learners(flow, "qualified", "stem"), zero,
-                       zero)
-                .group_by(flow.c.school_year))
+    per_flow = (select(literal_column(f"'{_FLOW}'"), base.c.school_year, no_group,
+                       learners(base), learners(base, "stem"), learners(base, "decided"),
+                       learners(base, "progresses"), learners(base, "qualified"),
+                       learners(base, "qualified", "stem"), zero)
+                .group_by(base.c.school_year))
     return union_all(per_group, per_year, per_flow)
 
 
 def _trajectory_figures(session: Session, scope: Scope, settings: IndicatorSettings,
                         count_dates: dict[int, date], result: Indicators) -> None:
     """Fill in the STEM counts, the learning forms and the flow from one statement."""
-    last_year = max(result.years)
     dual, flow = [], []
     for kind, school_year, group_key, *numbers in session.execute(
             _trajectory_statement(scope, settings, count_dates)):
@@ -506,11 +539,7 @@ def _trajectory_figures(session: Session, scope: Scope, settings: IndicatorSetti
             result.stem_totals[school_year] = StemCounts(*numbers[:4])
             dual.append(DualYear(school_year, *numbers[4:7]))
         else:
-            intake, intake_stem, progressed, qualified, qualified_stem = numbers[:5]
-            flow.append(Flow(school_year, intake, intake_stem,
-                             # Nobody can have moved on yet from the last year the data holds.
-                             None if school_year == last_year else progressed,
-                             qualified, qualified_stem,
+            flow.append(Flow(school_year, *numbers[:6],
                              complete=school_year_end(school_year) < result.today))
     result.dual = sorted(dual, key=lambda year: year.school_year)
     result.flow = sorted(flow, key=lambda year: year.school_year)

@@ -296,24 +296,36 @@ def timeliness_table(data: Indicators) -> Table:
 
 
 def flow_table(data: Indicators) -> Table:
-    """Intake, progression and qualified exit per school year."""
+    """Intake, the class council's outcomes, progression and qualified exit per school year."""
     table = Table("flow", _("In-, door- en uitstroom per schooljaar"), [
         Column("year", _("Schooljaar"), TEXT),
         Column("intake", _("Instroom")),
         Column("intake_stem", _("Instroom in STEM")),
-        Column("progressed", _("Doorstroom naar volgend schooljaar")),
-        Column("progression_share", _("Aandeel doorstroom"), PERCENT),
+        Column("decided", _("Met beslissing klassenraad")),
+        Column("progressed", _("Doorstroom: geslaagd of kwalificatie behaald")),
+        Column("progression_share", _("Aandeel doorstroom van de beslisten"), PERCENT),
         Column("qualified", _("Gekwalificeerde uitstroom")),
+        Column("qualified_share", _("Aandeel gekwalificeerd van de beslisten"), PERCENT),
         Column("qualified_stem", _("Gekwalificeerd uit STEM")),
     ])
     for year in data.flow:
         table.add(school_year_label(year.school_year), year.intake, year.intake_stem,
-                  year.progressed, year.progression_share, year.qualified, year.qualified_stem,
+                  year.decided, year.progressed, year.progression_share, year.qualified,
+                  year.qualified_share, year.qualified_stem,
                   strong=year.school_year == data.filters.school_year)
+    notes = []
     running = [school_year_label(year.school_year) for year in data.flow if not year.complete]
     if running:
-        table.note = _("Schooljaar %(years)s loopt nog: de uitstroom is voorlopig.",
-                       years=", ".join(running))
+        notes.append(_("Schooljaar %(years)s loopt nog: de klassenraad heeft nog niet (over "
+                       "iedereen) beslist en de uitstroom is voorlopig.",
+                       years=", ".join(running)))
+    waiting = [year for year in data.flow if year.complete and year.undecided]
+    if waiting:
+        notes.append(_("Zonder beslissing van de klassenraad (niet in de aandelen): %(list)s.",
+                       list=", ".join(f"{school_year_label(year.school_year)}: "
+                                      f"{format_value(year.undecided, COUNT)}"
+                                      for year in waiting)))
+    table.note = " ".join(notes)
     return table
 
 

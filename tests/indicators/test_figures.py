@@ -17,7 +17,8 @@ from dualflow.indicators.services import (
     WorkplaceRow,
     histogram_median,
 )
-from tests.indicators.conftest import NEXT, REFERENCE, YEAR
+from dualflow.trajectories.models import ClassCouncilDecision
+from tests.indicators.conftest import NEXT, REFERENCE, YEAR, trajectory_of
 
 
 def test_stem_counts_per_track_and_level_for_a_school(counted_world, figures):
@@ -143,19 +144,32 @@ def test_a_school_with_only_dual_trajectories_is_flagged(counted_world, figures)
     assert "enkel duale trajecten" in table.note
 
 
-def test_intake_progression_and_qualified_exit(counted_world, figures):
-    data = figures(counted_world.coordinator_a)
+def test_intake_progression_and_qualified_exit(counted_world, figures, session):
+    s = counted_world
+    # The class council of 2022-23: the three P2 girls pass, the March starter does not.
+    for pupil, decision in [*((pupil, "passes") for pupil in s.progressing),
+                            (s.march_starter, "does_not_pass")]:
+        session.add(ClassCouncilDecision(trajectory_id=trajectory_of(session, pupil).id,
+                                         decision=decision, decided_on=date(2023, 6, 26)))
+    session.commit()
+    data = figures(s.coordinator_a)
     by_year = {flow.school_year: flow for flow in data.flow}
-    assert by_year[REFERENCE] == Flow(REFERENCE, intake=10, intake_stem=6, progressed=4,
-                                      qualified=6, qualified_stem=4, complete=True)
-    # Intake counts the March starter and the January leaver too.
-    assert by_year[YEAR] == Flow(YEAR, intake=35, intake_stem=20, progressed=3, qualified=10,
-                                 qualified_stem=10, complete=True)
-    assert by_year[YEAR].progression_share == pytest.approx(100 * 3 / 35)
-    assert by_year[NEXT] == Flow(NEXT, intake=3, intake_stem=0, progressed=0, qualified=0,
-                                 qualified_stem=0, complete=True)
-    # The world's learner of 2026-27: the last year, not over, nobody can have moved on yet.
-    assert by_year[2026].progressed is None
+    # No decisions in 2021-22: the six trajectories ended as qualified are its outcomes.
+    assert by_year[REFERENCE] == Flow(REFERENCE, intake=10, intake_stem=6, decided=6,
+                                      progressed=6, qualified=6, qualified_stem=4,
+                                      complete=True)
+    assert by_year[REFERENCE].progression_share == 100.0
+    # Intake counts the March starter and the January leaver too; decided: the ten qualified
+    # learners and the four the council decided on.
+    assert by_year[YEAR] == Flow(YEAR, intake=35, intake_stem=20, decided=14, progressed=13,
+                                 qualified=10, qualified_stem=10, complete=True)
+    assert by_year[YEAR].progression_share == pytest.approx(100 * 13 / 14)
+    assert by_year[YEAR].qualified_share == pytest.approx(100 * 10 / 14)
+    assert by_year[YEAR].undecided == 21
+    # Nobody decided on yet: no share rather than 0 %.
+    assert by_year[NEXT] == Flow(NEXT, intake=3, intake_stem=0, decided=0, progressed=0,
+                                 qualified=0, qualified_stem=0, complete=True)
+    assert by_year[NEXT].progression_share is None
     assert not by_year[2026].complete
 
 

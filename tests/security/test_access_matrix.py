@@ -136,6 +136,8 @@ MATRIX: dict[str, Entry] = {
     # Trajectories: everyone involved reads, the school manages.
     "trajectories.detail": Entry("trajectory", ("trajectory_id",), TRAJECTORY_READERS),
     "trajectories.end": Entry("trajectory", ("trajectory_id",), SCHOOL, writes=True),
+    # The class council's decision: the school of the trajectory.
+    "council.decide": Entry("trajectory", ("trajectory_id",), SCHOOL, writes=True),
     "trajectories.moment_add": Entry("trajectory", ("trajectory_id",), SCHOOL, writes=True),
     "trajectories.placement_new": Entry("trajectory", ("trajectory_id",), SCHOOL, writes=True),
     "trajectories.moment_edit": Entry(
