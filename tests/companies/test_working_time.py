@@ -17,7 +17,9 @@ def _edit_form(company, **overrides) -> dict:
 
 
 def test_the_company_form_sets_the_weekly_working_time(client, world, session):
-    login(client, world.coordinator_a)
+    world.company_a.weekly_working_hours = None
+    session.commit()
+    login(client, world.company_user_a)
     url = f"/companies/{world.company_a.id}/edit"
     assert 'name="weekly_working_hours"' in client.get(url).get_data(as_text=True)
     response = client.post(url, data=_edit_form(world.company_a, weekly_working_hours="38"))
@@ -32,9 +34,9 @@ def test_the_company_form_sets_the_weekly_working_time(client, world, session):
 
 
 def test_a_weekly_working_time_above_50_hours_is_refused(client, world, session):
-    login(client, world.coordinator_a)
+    login(client, world.company_user_a)
     response = client.post(f"/companies/{world.company_a.id}/edit",
                            data=_edit_form(world.company_a, weekly_working_hours="60"))
     assert response.status_code == 422
     session.refresh(world.company_a)
-    assert world.company_a.weekly_working_hours is None
+    assert world.company_a.weekly_working_hours == 38  # unchanged
