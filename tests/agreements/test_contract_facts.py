@@ -167,3 +167,21 @@ def test_the_draft_preview_marks_missing_facts(session, scene):
         session, actor=scene.coordinator_a, agreement=agreement, today=TODAY)).split())
     assert flat.count("(nog in te vullen)") >= 3
     assert date(2026, 1, 1).strftime("%d/%m/%Y") in flat  # the recognition's validity is known
+
+
+def test_the_draft_page_lists_what_is_missing_and_sending_over_http_says_it(app, session, scene):
+    from tests.clients import isolated_client
+    from tests.conftest import login
+
+    scene.place_a.weekly_schedule = []
+    session.commit()
+    agreement = draft(session, scene)
+    client = isolated_client(app)
+    login(client, scene.coordinator_a)
+    page = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
+    assert "Vul het weekrooster van de plaatsing in" in page
+    response = client.post(f"/agreements/{agreement.id}/send")
+    assert response.status_code == 422
+    assert "Vul het weekrooster van de plaatsing in" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(type(agreement), agreement.id).status == "draft"
