@@ -421,7 +421,10 @@ SCHOOLS: list[dict[str, Any]] = [
     {"key": "gent", "name": "Technisch Instituut Sint-Pieter Gent", "institution_number": "031542",
      "kind": "secondary", "street": "Kortrijksesteenweg 214", "postcode": "9000",
      "municipality": "Gent", "email": "duaal@ti-sintpieter.example.com",
-     "phone": "09 221 43 10"},
+     "phone": "09 221 43 10",
+     "reachability": "Op werkplekdagen: de trajectbegeleider via 09 221 43 10 (8.00-16.30 uur) "
+                     "of duaal@ti-sintpieter.example.com. Tijdens de schoolvakanties: "
+                     "permanentie op maandag en donderdag van 9 tot 12 uur op 09 221 43 10."},
     {"key": "antwerpen", "name": "Campus De Vesten Antwerpen", "institution_number": "027318",
      "kind": "secondary", "street": "Lange Leemstraat 88", "postcode": "2018",
      "municipality": "Antwerpen", "email": "duaal@devesten.example.com",
@@ -769,6 +772,7 @@ def _load_demo(session: Session, *, today: date, render_contracts: bool = True) 
             contact_name=f"{first} {last}",
             contact_email=_email(first, last, f"{_ascii(spec['key'])}.example.com"),
             contact_phone=fake.phone_number(),
+            weekly_working_hours=38,
             # The demo school registered the companies; Van Damme manages itself (own account).
             registered_by_school_id=schools["gent"].id,
         )
@@ -978,6 +982,7 @@ def _load_demo(session: Session, *, today: date, render_contracts: bool = True) 
             placement_index, Placement, {"trajectory_id": trajectory.id},
             site_id=recognition.site_id, mentor_id=mentor.id, recognition_id=recognition.id,
             starts_on=starts, ends_on=ends, hours_per_week=plan["hours"],
+            weekly_schedule=_demo_schedule(plan["hours"]),
         )
     session.flush()
 
@@ -1005,6 +1010,16 @@ def _demo_council_decisions(loader: _Loader, plans: list[dict[str, Any]], year: 
         loader.ensure(index, ClassCouncilDecision, {"trajectory_id": trajectory.id},
                       decision=decision, decided_on=date(plan["year"] + 1, 6, 26),
                       decided_by_id=coordinator.id if plan["school"] == "gent" else None)
+
+
+def _demo_schedule(hours: float) -> list[str]:
+    """Whole days at the workplace (Monday, Tuesday, Thursday, Friday, then Wednesday), about
+    four hours a half-day, in week order."""
+    order = ["mon", "tue", "thu", "fri", "wed"]
+    count = max(1, min(10, round(hours / 4)))
+    chosen = [f"{day}_{half}" for day in order for half in ("am", "pm")][:count]
+    week = [f"{day}_{half}" for day in ("mon", "tue", "wed", "thu", "fri") for half in ("am", "pm")]
+    return [key for key in week if key in chosen]
 
 
 def _demo_learner_plans(year: int, rng: random.Random, fake: Faker) -> list[dict[str, Any]]:

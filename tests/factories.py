@@ -85,6 +85,7 @@ def company(session: Session, **fields) -> Company:
         name=fields.pop("name", f"Bedrijf {n} BV"),
         postcode=fields.pop("postcode", "9000"),
         municipality=fields.pop("municipality", "Gent"),
+        weekly_working_hours=fields.pop("weekly_working_hours", 38),
         **fields,
     )
     session.add(row)
@@ -147,6 +148,9 @@ def learner(session: Session, school: School, **fields) -> Learner:
         last_name=fields.pop("last_name", f"Nummer {n}"),
         birth_date=fields.pop("birth_date", date(2009, 5, 1)),
         gender=fields.pop("gender", "F" if n % 2 else "M"),
+        street=fields.pop("street", f"Veldstraat {n}"),
+        postcode=fields.pop("postcode", "9000"),
+        municipality=fields.pop("municipality", "Gent"),
         **fields,
     )
     session.add(row)
@@ -257,6 +261,9 @@ def placement(session: Session, trajectory: Trajectory, mentor: Mentor, recognit
         starts_on=fields.pop("starts_on", date(2026, 9, 1)),
         ends_on=fields.pop("ends_on", date(2027, 6, 30)),
         hours_per_week=fields.pop("hours_per_week", 24),
+        # Three days at the workplace; the contract states the schedule.
+        weekly_schedule=fields.pop("weekly_schedule", ["mon_am", "mon_pm", "tue_am", "tue_pm",
+                                                       "thu_am", "thu_pm"]),
         **fields,
     )
     session.add(row)

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Field, IntegerField, SelectField, StringField
-from wtforms.validators import NumberRange, Optional
+from wtforms import DateField, Field, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, NumberRange, Optional
 
 from dualflow.accounts.forms import InviteForm
 from dualflow.admin.offsets import (
@@ -116,6 +116,15 @@ class ReminderOffsetsMixin:
 
 class AdminSchoolForm(ReminderOffsetsMixin, SchoolForm):
     offset_keys = SCHOOL_OFFSET_KEYS
+
+    reachability = TextAreaField(
+        _l("Bereikbaarheid tijdens de opleiding op de werkplek"),
+        validators=[Length(max=500)],
+        description=_l("Hoe de onderneming en de lerende de school bereiken terwijl de lerende "
+                       "werkt, ook tijdens de schoolvakanties. De overeenkomst vermeldt deze "
+                       "tekst; zonder tekst vermeldt ze het telefoonnummer en e-mailadres van "
+                       "de school."),
+    )
 
     evaluation_reminder_days = DayListField(
         _l("Herinnering aan de mentor (dagen vóór de evaluatie)"),

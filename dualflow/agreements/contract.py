@@ -20,14 +20,17 @@ from sqlmodel import Session
 from dualflow import pdf
 from dualflow.accounts.models import User
 from dualflow.agreements.models import Agreement
-from dualflow.catalog.models import Competency, Programme, School, Sector
+from dualflow.catalog.models import Programme, School, Sector
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.companies.services import company_display_name, format_kbo, region_of
 from dualflow.evaluations.models import EvaluationMoment
 from dualflow.i18n import format_date, format_datetime, school_year_label
 from dualflow.learners.models import Learner
 from dualflow.modelbase import CompetencyLocation, Language
+from dualflow.recognitions.models import Recognition
+from dualflow.recognitions.services import recognition_number
 from dualflow.trajectories.models import Placement, Trajectory
+from dualflow.trajectories.services import schedule_days, training_plan
 
 TEMPLATES = {
     "internship": "pdf/agreement_internship.html",
@@ -89,6 +92,63 @@ def _address(street: str, postcode: str, municipality: str) -> str:
     return ", ".join(part for part in (street, place) if part)
 
 
+# The weekly schedule and the plan's places in the contract's own language (not the reader's).
+DAY_NAMES = {
+    "nl": {"mon": "maandag", "tue": "dinsdag", "wed": "woensdag", "thu": "donderdag",
+           "fri": "vrijdag", "sat": "zaterdag"},
+    "fr": {"mon": "lundi", "tue": "mardi", "wed": "mercredi", "thu": "jeudi", "fri": "vendredi",
+           "sat": "samedi"},
+}
+PART_NAMES = {
+    "nl": {"both": "hele dag", "am": "voormiddag", "pm": "namiddag"},
+    "fr": {"both": "toute la journée", "am": "matin", "pm": "après-midi"},
+}
+PLACE_NAMES = {
+    "nl": {"school": "school", "workplace": "werkplek", "both": "school en werkplek"},
+    "fr": {"school": "école", "workplace": "lieu de travail",
+           "both": "école et lieu de travail"},
+}
+
+
+def contract_gaps(session: Session, agreement: Agreement) -> list[str]:
+    """What the contract must state but cannot yet, one sentence each (empty: complete)."""
+    placement = session.get(Placement, agreement.placement_id)
+    learner = session.get(Learner, session.get(Trajectory, placement.trajectory_id).learner_id)
+    company = session.get(Company, session.get(Site, placement.site_id).company_id)
+    gaps = []
+    weekly = company.weekly_working_hours
+    if not weekly:
+        gaps.append(_("Vul de wekelijkse arbeidsduur van %(company)s in bij de onderneming.",
+                      company=company.name))
+    elif agreement.hours_per_week > weekly:
+        gaps.append(_("De %(hours)s uur per week op de werkplek zijn meer dan de wekelijkse "
+                      "arbeidsduur van %(company)s (%(weekly)s uur).",
+                      hours=format_hours(agreement.hours_per_week), company=company.name,
+                      weekly=format_hours(weekly)))
+    if not placement.weekly_schedule:
+        gaps.append(_("Vul het weekrooster van de plaatsing in op de pagina van het traject."))
+    if not (learner.street and learner.municipality):
+        gaps.append(_("Vul het adres van de lerende in bij de gegevens van de lerende."))
+    return gaps
+
+
+def _reachability(school: School, coordinator: User | None, lang: str) -> str:
+    """How the school is reachable while the learner works: its own text, else its contacts."""
+    if school.reachability.strip():
+        return school.reachability.strip()
+    email = school.email or (coordinator.email if coordinator else "")
+    if not (school.phone or email):
+        return ""
+    if lang == Language.FR.value:
+        ways = " et ".join(filter(None, (school.phone and f"au {school.phone}",
+                                         email and f"par e-mail à {email}")))
+        return (f"L'établissement d'enseignement est joignable {ways}, également pendant les "
+                "vacances scolaires.")
+    ways = " en ".join(filter(None, (school.phone and f"op {school.phone}",
+                                     email and f"via {email}")))
+    return f"De school is bereikbaar {ways}, ook tijdens de schoolvakanties."
+
+
 def reference(agreement: Agreement) -> str:
     """The contract's reference, printed on every page: OVK-000042 v2."""
     return f"OVK-{agreement.id:06d} v{agreement.version}"
@@ -111,14 +171,17 @@ def contract_data(session: Session, agreement: Agreement, *, today: date, draft:
     lang = contract_language(site, learner)
     minor = is_minor(learner.birth_date, today)
 
-    competencies: dict[str, list[dict[str, str]]] = {location.value: []
+    recognition = session.get(Recognition, placement.recognition_id)
+    competencies: dict[str, list[dict[str, Any]]] = {location.value: []
                                                      for location in CompetencyLocation}
-    for competency in session.execute(
-        select(Competency).where(Competency.programme_id == programme.id)
-        .order_by(Competency.position, Competency.code)
-    ).scalars():
-        competencies[competency.location].append({"code": competency.code,
-                                                  "title": competency.title})
+    for row in training_plan(session, trajectory):
+        competencies[row.location].append({
+            "code": row.competency.code, "title": row.competency.title, "differs": row.differs,
+            "standard": PLACE_NAMES[lang][row.standard],
+        })
+    weekly, hours = company.weekly_working_hours, agreement.hours_per_week
+    schedule = [{"day": DAY_NAMES[lang][day], "part": PART_NAMES[lang][part], "key": day,
+                 "half": part} for day, part in schedule_days(placement.weekly_schedule)]
     moments = [
         {"title": moment.title, "due_on": format_date(moment.due_on)}
         for moment in session.execute(
@@ -138,7 +201,8 @@ def contract_data(session: Session, agreement: Agreement, *, today: date, draft:
         "learner": {
             "name": f"{learner.first_name} {learner.last_name}",
             "birth_date": format_date(learner.birth_date),
-            "address": _address(learner.street, learner.postcode, learner.municipality),
+            "address": (_address(learner.street, learner.postcode, learner.municipality)
+                        if learner.street and learner.municipality else ""),
             "email": learner.email,
             "phone": learner.phone,
             "minor": minor,
@@ -175,11 +239,26 @@ def contract_data(session: Session, agreement: Agreement, *, today: date, draft:
             "address": _address(school.street, school.postcode, school.municipality),
             "email": school.email,
             "phone": school.phone,
+            "reachability": _reachability(school, coordinator, lang),
         },
         "coordinator": {
             "name": coordinator.full_name if coordinator else "",
             "email": coordinator.email if coordinator else "",
+            "phone": getattr(coordinator, "phone", "") or "",
         },
+        "recognition": {
+            "number": recognition_number(recognition.id),
+            "valid_from": format_date(recognition.valid_from),
+            "valid_until": format_date(recognition.valid_until),
+        },
+        "working_time": {
+            "total": format_hours(weekly) if weekly else "",
+            "workplace": format_hours(hours),
+            "school": format_hours(weekly - hours) if weekly and weekly >= hours else "",
+        },
+        "schedule": schedule,
+        "schedule_days": [{"key": key, "name": name} for key, name in DAY_NAMES[lang].items()
+                          if key != "sat" or any(day["key"] == "sat" for day in schedule)],
         "programme": {"name": programme.name, "code": programme.code, "sector": sector.name},
         "school_year": school_year_label(trajectory.school_year),
         "starts_on": format_date(agreement.starts_on),

@@ -514,6 +514,10 @@ def send_for_signature(session: Session, *, actor: User, agreement: Agreement, t
                 hours_per_week=agreement.hours_per_week,
                 monthly_allowance=Decimal(agreement.monthly_allowance), placement=placement,
                 sector=parts.sector, rules=rules)
+    gaps = contract.contract_gaps(session, agreement)
+    if gaps:
+        raise DomainError(" ".join([_("De overeenkomst kan nog niet verstuurd worden: ze moet "
+                                      "dit vermelden."), *gaps]))
     parties = signing_parties(session, actor=actor, parts=parts, today=today)
     data = contract.contract_data(session, agreement, today=today,
                                   signers={party.party: party.name for party in parties})

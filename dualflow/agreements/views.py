@@ -23,7 +23,7 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from dualflow import mail, policy
-from dualflow.agreements import services
+from dualflow.agreements import contract, services
 from dualflow.agreements.forms import AgreementForm, SendForm, SignForm, TerminateForm
 from dualflow.agreements.models import Agreement, Signature
 from dualflow.errors import DomainError
@@ -175,6 +175,8 @@ def _detail(agreement: Agreement, *, status: int = 200, terminate_form=None):
         send_form=SendForm(), terminate_form=terminate_form or TerminateForm(),
         trajectory_url=trajectory_url(parts.trajectory.id), today=today_brussels(),
         language_note=services.contract_language_note(agreement, parts),
+        gaps=(contract.contract_gaps(session, agreement)
+              if manage and agreement.status == AgreementStatus.DRAFT.value else []),
         **services.template_helpers(),
     ), status
 

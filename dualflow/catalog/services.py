@@ -30,6 +30,7 @@ SCHOOL_FIELDS = (
     "escalation_email",
     "evaluation_interval_weeks",
     "is_active",
+    "reachability",
 )
 
 SECTOR_FIELDS = (

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     EmailField,
     IntegerField,
     SelectField,
@@ -43,6 +44,10 @@ class CompanyForm(Form):
     contact_email = EmailField(_l("E-mailadres contactpersoon"),
                                validators=[Optional(), Email(), Length(max=254)])
     contact_phone = StringField(_l("Telefoon contactpersoon"), validators=[Length(max=40)])
+    weekly_working_hours = DecimalField(
+        _l("Wekelijkse arbeidsduur (uren)"), places=1,
+        validators=[Optional(), NumberRange(min=1, max=50,
+                                            message=_l("Kies een waarde van 1 tot 50 uur."))])
 
 
 class NewCompanyForm(CompanyForm):

@@ -23,7 +23,7 @@ from dualflow.modelbase import Role
 from dualflow.trajectories.models import Placement, Trajectory
 
 COMPANY_FIELDS = ("name", "legal_form", "sector_id", "street", "postcode", "municipality",
-                  "contact_name", "contact_email", "contact_phone")
+                  "contact_name", "contact_email", "contact_phone", "weekly_working_hours")
 SITE_FIELDS = ("name", "street", "postcode", "municipality")
 MENTOR_FIELDS = ("first_name", "last_name", "email", "phone", "function_title", "birth_date",
                  "experience_years", "relevant_qualification", "appointed_on",
@@ -150,6 +150,12 @@ def _company_values(session: Session, fields: dict[str, Any]) -> dict[str, Any]:
         raise DomainError(_("Vul de gemeente in."), field="municipality")
     if "contact_email" in values:
         values["contact_email"] = values["contact_email"].lower()
+    if "weekly_working_hours" in fields:
+        hours = fields["weekly_working_hours"]
+        if hours is not None and not 1 <= float(hours) <= 50:
+            raise DomainError(_("De wekelijkse arbeidsduur ligt tussen 1 en 50 uur."),
+                              field="weekly_working_hours")
+        values["weekly_working_hours"] = float(hours) if hours is not None else None
     if values.get("sector_id") in (0, ""):
         values["sector_id"] = None
     if values.get("sector_id") is not None and session.get(Sector, values["sector_id"]) is None:

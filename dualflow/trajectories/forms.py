@@ -9,6 +9,7 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -60,6 +61,20 @@ class PlacementForm(Form):
     ends_on = DateField(_l("Tot en met"), validators=[InputRequired()])
     hours_per_week = DecimalField(_l("Uren per week op de werkplek"), places=1,
                                   validators=[InputRequired(), NumberRange(min=0.5, max=50)])
+    # Checkboxes per day and half-day; the service checks the keys.
+    weekly_schedule = SelectMultipleField(_l("Weekrooster op de werkplek"),
+                                          validate_choice=False)
+
+
+class ScheduleForm(Form):
+    """The half-days at the workplace of an existing placement."""
+
+    weekly_schedule = SelectMultipleField(_l("Weekrooster op de werkplek"),
+                                          validate_choice=False)
+
+
+class PlanForm(Form):
+    """The individual training plan; the selects per competency are read by name (loc-<id>)."""
 
 
 class EndPlacementForm(Form):

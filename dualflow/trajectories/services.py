@@ -43,7 +43,7 @@ from dualflow.modelbase import (
 )
 from dualflow.recognitions.models import Recognition
 from dualflow.recognitions.services import status_label as recognition_status_label
-from dualflow.trajectories.models import Placement, Trajectory
+from dualflow.trajectories.models import Placement, TrainingPlanEntry, Trajectory
 from dualflow.trajectories.training_days import (
     DEFAULT_DEADLINE_DAYS,
     TrainingCalendar,
@@ -81,6 +81,13 @@ LOCATION_LABELS = {
     CompetencyLocation.WORKPLACE.value: _l("Op de werkplek"),
     CompetencyLocation.BOTH.value: _l("Op school en op de werkplek"),
 }
+# The weekly schedule: half-days at the workplace, stored as "mon_am", "mon_pm" ... "sat_pm".
+WEEKDAYS = {
+    "mon": _l("maandag"), "tue": _l("dinsdag"), "wed": _l("woensdag"), "thu": _l("donderdag"),
+    "fri": _l("vrijdag"), "sat": _l("zaterdag"),
+}
+HALF_DAYS = {"am": _l("voormiddag"), "pm": _l("namiddag")}
+SCHEDULE_KEYS = tuple(f"{day}_{half}" for day in WEEKDAYS for half in HALF_DAYS)
 AGREEMENT_STATUS_LABELS = {
     AgreementStatus.DRAFT.value: _l("ontwerp"),
     AgreementStatus.AWAITING_SIGNATURES.value: _l("wacht op handtekeningen"),
@@ -119,7 +126,39 @@ def template_helpers() -> dict[str, Any]:
         "location_labels": LOCATION_LABELS,
         "agreement_status_labels": AGREEMENT_STATUS_LABELS,
         "near_days": DEADLINE_NEAR_DAYS,
+        "weekdays": WEEKDAYS,
+        "half_days": HALF_DAYS,
+        "schedule_text": schedule_text,
     }
+
+
+# --- the weekly schedule --------------------------------------------------------------------
+
+def normalise_schedule(keys: Iterable[str] | None, *, field: str = "weekly_schedule") -> list[str]:
+    """The half-days in week order, each once; an unknown half-day is refused."""
+    chosen = set(keys or ())
+    unknown = sorted(chosen - set(SCHEDULE_KEYS))
+    if unknown:
+        raise DomainError(_("Onbekend dagdeel in het weekrooster: %(keys)s.",
+                            keys=", ".join(unknown)), field=field)
+    return [key for key in SCHEDULE_KEYS if key in chosen]
+
+
+def schedule_days(keys: Iterable[str] | None) -> list[tuple[str, str]]:
+    """Per day at the workplace: (day, "both" | "am" | "pm"), in week order."""
+    chosen = set(keys or ())
+    days = []
+    for day in WEEKDAYS:
+        am, pm = f"{day}_am" in chosen, f"{day}_pm" in chosen
+        if am or pm:
+            days.append((day, "both" if am and pm else ("am" if am else "pm")))
+    return days
+
+
+def schedule_text(keys: Iterable[str] | None) -> str:
+    """maandag (hele dag), woensdag (voormiddag): the days at the workplace, for the screens."""
+    parts = {"both": _l("hele dag"), **HALF_DAYS}
+    return ", ".join(f"{WEEKDAYS[day]} ({parts[part]})" for day, part in schedule_days(keys))
 
 
 # --- who may change a trajectory ------------------------------------------------------------
@@ -734,6 +773,7 @@ def create_placement(
     starts_on: date | None,
     ends_on: date | None,
     hours_per_week: float | None,
+    weekly_schedule: Iterable[str] | None = None,
 ) -> Placement:
     """Place the learner at a recognised site with a mentor, or refuse with the exact reason.
 
@@ -741,10 +781,11 @@ def create_placement(
     the site has no approved recognition for the trajectory's programme, or it does not hold on
     every day of the placement; the mentor is not of the site's company, inactive, fails a rule
     of the programme's sector on the start date, or already guides the sector's maximum of
-    learners at some point in the period.
+    learners at some point in the period; the weekly schedule names an unknown half-day.
     """
     _require_manage(actor, trajectory)
     _require_active(trajectory)
+    schedule = normalise_schedule(weekly_schedule)
     site = session.get(Site, site_id) if site_id else None
     if site is None:
         raise DomainError(_("Kies een erkende werkplek."), field="site_id")
@@ -763,7 +804,7 @@ def create_placement(
     placement = Placement(
         trajectory_id=trajectory.id, site_id=site.id, mentor_id=mentor.id,
         recognition_id=recognition.id, starts_on=starts_on, ends_on=ends_on,
-        hours_per_week=float(hours_per_week),
+        hours_per_week=float(hours_per_week), weekly_schedule=schedule,
     )
     session.add(placement)
     audit.record(session, actor=actor, action="placement.created", entity=placement,
@@ -817,6 +858,23 @@ def end_placement(session: Session, *, actor: User, trajectory: Trajectory,
     return placement
 
 
+def change_schedule(session: Session, *, actor: User, trajectory: Trajectory,
+                    placement: Placement, weekly_schedule: Iterable[str] | None) -> Placement:
+    """Set the half-days at the workplace of a placement (a sent contract keeps what it states)."""
+    _require_manage(actor, trajectory)
+    _require_active(trajectory)
+    if placement.trajectory_id != trajectory.id:
+        raise NotAllowed(_("Deze plaatsing hoort niet bij dit traject."))
+    schedule = normalise_schedule(weekly_schedule)
+    before = list(placement.weekly_schedule or [])
+    if schedule != before:
+        placement.weekly_schedule = schedule
+        audit.record(session, actor=actor, action="placement.schedule_changed",
+                     entity=placement, changes={"weekly_schedule": [before, schedule]})
+        session.flush()
+    return placement
+
+
 # --- reading --------------------------------------------------------------------------------
 
 @dataclass
@@ -847,15 +905,75 @@ def context(session: Session, trajectory: Trajectory) -> TrajectoryContext:
     return TrajectoryContext(trajectory, learner, programme, sector, school, person)
 
 
-def training_plan(session: Session, programme_id: int) -> dict[str, list[Competency]]:
-    """The programme's competencies by where they are learnt (school, workplace, both)."""
-    plan: dict[str, list[Competency]] = {location.value: [] for location in CompetencyLocation}
-    for competency in session.execute(
-        select(Competency).where(Competency.programme_id == programme_id)
+@dataclass
+class PlanRow:
+    """A competency of the learner's plan: where the standard path puts it, where this learner
+    learns it, and whether that differs."""
+
+    competency: Competency
+    standard: str
+    location: str
+
+    @property
+    def differs(self) -> bool:
+        return self.location != self.standard
+
+
+def training_plan(session: Session, trajectory: Trajectory) -> list[PlanRow]:
+    """The learner's individual training plan: the programme's standard path, adapted by the
+    trajectory's plan entries, in the programme's order (one query)."""
+    rows = session.execute(
+        select(Competency, TrainingPlanEntry.location)
+        .outerjoin(TrainingPlanEntry, (TrainingPlanEntry.competency_id == Competency.id)
+                   & (TrainingPlanEntry.trajectory_id == trajectory.id))
+        .where(Competency.programme_id == trajectory.programme_id)
         .order_by(Competency.position, Competency.code, Competency.id)
-    ).scalars():
-        plan.setdefault(competency.location, []).append(competency)
+    ).all()
+    return [PlanRow(competency, competency.location, chosen or competency.location)
+            for competency, chosen in rows]
+
+
+def plan_by_location(rows: list[PlanRow]) -> dict[str, list[PlanRow]]:
+    """The plan's rows under school, workplace and both."""
+    plan: dict[str, list[PlanRow]] = {location.value: [] for location in CompetencyLocation}
+    for row in rows:
+        plan.setdefault(row.location, []).append(row)
     return plan
+
+
+def save_training_plan(session: Session, *, actor: User, trajectory: Trajectory,
+                       choices: dict[int, str | None]) -> dict[str, list[str]]:
+    """Set where this learner learns each competency; only differences from the standard path
+    are stored. Competencies not in `choices` keep their place. Returns the audited changes."""
+    _require_manage(actor, trajectory)
+    _require_active(trajectory)
+    valid = {location.value for location in CompetencyLocation}
+    rows = training_plan(session, trajectory)
+    changes: dict[str, list[str]] = {}
+    for row in rows:
+        if row.competency.id not in choices:
+            continue
+        chosen = choices[row.competency.id] or row.standard
+        if chosen not in valid:
+            raise DomainError(_("Kies voor %(code)s: op school, op de werkplek of beide.",
+                                code=row.competency.code), field=f"loc-{row.competency.id}")
+        if chosen == row.location:
+            continue
+        changes[row.competency.code] = [row.location, chosen]
+        entry = session.get(TrainingPlanEntry, (trajectory.id, row.competency.id))
+        if chosen == row.standard:
+            if entry is not None:
+                session.delete(entry)
+        elif entry is None:
+            session.add(TrainingPlanEntry(trajectory_id=trajectory.id,
+                                          competency_id=row.competency.id, location=chosen))
+        else:
+            entry.location = chosen
+    if changes:
+        audit.record(session, actor=actor, action="training_plan.updated", entity=trajectory,
+                     changes=changes)
+        session.flush()
+    return changes
 
 
 @dataclass

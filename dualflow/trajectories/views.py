@@ -32,6 +32,8 @@ from dualflow.trajectories.forms import (
     LearnerSearchForm,
     MomentForm,
     PlacementForm,
+    PlanForm,
+    ScheduleForm,
     TrajectoryForm,
     WorkplaceSearchForm,
 )
@@ -209,7 +211,8 @@ def _detail(trajectory: Trajectory, *, status: int = 200, moment_form=None, end_
     return render_template(
         "trajectories/detail.html",
         ctx=ctx, t=trajectory, today=today, deadline=deadline, placements=placements,
-        plan=services.training_plan(session, trajectory.programme_id),
+        plan=services.plan_by_location(services.training_plan(session, trajectory)),
+        may_plan=manage and policy.can(current_user, "learners.manage"),
         moments=services.moments(session, trajectory, user=current_user),
         manage=manage and trajectory.status == TrajectoryStatus.ACTIVE.value,
         moment_form=moment_form or MomentForm(formdata=None),
@@ -356,7 +359,8 @@ def placement_new(trajectory_id: int):
             postcode=(search.postcode.data or "").strip()[:4]), scalars=False)
         return render_template("trajectories/placement_new.html", ctx=ctx, t=trajectory,
                                search=search, page=page, choice=None, form=form,
-                               last_day=last, **recognition_services.template_helpers())
+                               last_day=last, **recognition_services.template_helpers(),
+                               **services.template_helpers())
     site, company, recognition = choice
     if request.method == "GET":
         form.site_id.data = site.id
@@ -379,6 +383,7 @@ def placement_new(trajectory_id: int):
                 ends_on=form.ends_on.data,
                 hours_per_week=float(form.hours_per_week.data)
                 if form.hours_per_week.data is not None else None,
+                weekly_schedule=form.weekly_schedule.data,
             )
         except DomainError as error:
             add_error(form, error)
@@ -391,7 +396,8 @@ def placement_new(trajectory_id: int):
     return render_template("trajectories/placement_new.html", ctx=ctx, t=trajectory,
                            search=search, page=None, choice=choice, site=site, company=company,
                            recognition=recognition, form=form, mentors=mentors, today=today,
-                           last_day=last, **recognition_services.template_helpers()), status
+                           last_day=last, **recognition_services.template_helpers(),
+                           **services.template_helpers()), status
 
 
 def _mentor_label(choice) -> str:
@@ -426,3 +432,58 @@ def placement_end(trajectory_id: int, placement_id: int):
     flash(_("De plaatsing eindigt nu op %(date)s.", date=format_date(form.ends_on.data)),
           "success")
     return redirect(_detail_url(trajectory, f"placement-{placement.id}"))
+
+
+@bp.post("/trajectories/<int:trajectory_id>/placements/<int:placement_id>/schedule")
+@login_required
+@policy.require("learners.manage")
+def placement_schedule(trajectory_id: int, placement_id: int):
+    """Set the half-days at the workplace of a placement."""
+    trajectory = _managed_or_404(trajectory_id)
+    placement = policy.get_or_404(db.session, current_user, Placement, placement_id)
+    if placement.trajectory_id != trajectory.id:
+        abort(404)
+    form = ScheduleForm()
+    if not form.validate_on_submit():
+        return _detail(trajectory, status=422, placement_error=(
+            placement.id, _("Het weekrooster kon niet bewaard worden; probeer opnieuw.")))
+    try:
+        services.change_schedule(db.session, actor=current_user, trajectory=trajectory,
+                                 placement=placement, weekly_schedule=form.weekly_schedule.data)
+    except DomainError as error:
+        return _detail(trajectory, status=422, placement_error=(placement.id, error.message))
+    flash(_("Het weekrooster is bewaard."), "success")
+    return redirect(_detail_url(trajectory, f"placement-{placement.id}"))
+
+
+# --- the individual training plan -------------------------------------------------------------
+
+@bp.route("/trajectories/<int:trajectory_id>/plan", methods=["GET", "POST"])
+@login_required
+@policy.require("learners.manage")
+def plan(trajectory_id: int):
+    """Adapt the programme's standard path for this learner: where each competency is learnt."""
+    session = db.session
+    trajectory = _managed_or_404(trajectory_id)
+    form = PlanForm()
+    rows = services.training_plan(session, trajectory)
+    error, status = None, 200
+    if trajectory.status != TrajectoryStatus.ACTIVE.value:
+        error = _("Dit traject is afgesloten; het opleidingsplan kan niet meer wijzigen.")
+    elif form.validate_on_submit():
+        choices = {row.competency.id: request.form.get(f"loc-{row.competency.id}")
+                   for row in rows if f"loc-{row.competency.id}" in request.form}
+        try:
+            changes = services.save_training_plan(session, actor=current_user,
+                                                  trajectory=trajectory, choices=choices)
+        except DomainError as exc:
+            error, status = exc.message, 422
+        else:
+            flash(_("Het opleidingsplan is bewaard.") if changes
+                  else _("Er was niets gewijzigd aan het opleidingsplan."), "success")
+            return redirect(_detail_url(trajectory, "plan"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("trajectories/plan.html", ctx=services.context(session, trajectory),
+                           t=trajectory, rows=rows, form=form, error=error,
+                           **services.template_helpers()), status

@@ -107,6 +107,9 @@ def test_agreement_from_registration_to_signed_pdf(page, browser, live_server, a
     page.fill("input[name=email]", LEARNER_EMAIL)
     page.fill("input[name=guardian_name]", GUARDIAN)
     page.fill("input[name=guardian_email]", GUARDIAN_EMAIL)
+    page.fill("input[name=street]", "Kerkstraat 12")  # the contract states the address
+    page.fill("input[name=postcode]", "9000")
+    page.fill("input[name=municipality]", "Gent")
     page.get_by_role("button", name="Bewaren").click()
     page.wait_for_url(re.compile(r"/learners/\d+$"))
     expect(page.locator(".alert-success")).to_contain_text(f"{learner_name} is geregistreerd")
@@ -125,6 +128,8 @@ def test_agreement_from_registration_to_signed_pdf(page, browser, live_server, a
     page.wait_for_selector("select[name=mentor_id]")
     page.select_option("select[name=mentor_id]", label=" ".join(MENTOR))
     page.fill("input[name=hours_per_week]", "24")
+    for half_day in ("mon_am", "mon_pm", "tue_am", "tue_pm", "thu_am", "thu_pm"):
+        page.check(f"input[name=weekly_schedule][value={half_day}]")
     page.get_by_role("button", name="Plaatsen").click()
     page.wait_for_url(re.compile(r"/trajectories/\d+#placement-\d+$"))
     expect(page.locator(".alert-success")).to_contain_text(f"geplaatst bij {SITE_NAME}")

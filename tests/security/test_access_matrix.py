@@ -146,6 +146,9 @@ MATRIX: dict[str, Entry] = {
         "moment", ("trajectory_id", "moment_id"), SCHOOL, writes=True),
     "trajectories.placement_end": Entry(
         "placement", ("trajectory_id", "placement_id"), SCHOOL, writes=True),
+    "trajectories.placement_schedule": Entry(
+        "placement", ("trajectory_id", "placement_id"), SCHOOL, writes=True),
+    "trajectories.plan": Entry("trajectory", ("trajectory_id",), SCHOOL, writes=True),
 }
 
 ROLES = ["anonymous", "admin", "coordinator", "company", "mentor", "sector", "company_b",
