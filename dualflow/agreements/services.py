@@ -32,7 +32,7 @@ from dualflow.agreements import contract
 from dualflow.agreements.models import Agreement, AllowanceRate, Signature
 from dualflow.catalog.models import Programme, School, Sector
 from dualflow.companies.models import Company, Mentor, Site
-from dualflow.errors import DomainError
+from dualflow.errors import DomainError, NotAllowed
 from dualflow.i18n import format_date, local_datetime, today_brussels
 from dualflow.learners.models import Learner
 from dualflow.modelbase import (
@@ -63,7 +63,7 @@ KIND_LABELS = {
 ALLOWANCE_CATEGORY_LABELS = contract.ALLOWANCE_CATEGORY_LABELS
 ALLOWANCE_CATEGORIES = tuple(ALLOWANCE_CATEGORY_LABELS)
 TERMINATION_KIND_LABELS = {
-    TerminationKind.MUTUAL.value: _l("In onderlinge toestemming"),
+    TerminationKind.MUTUAL.value: _l("Met onderlinge toestemming"),
     TerminationKind.NOTICE.value: _l("Opzegging door een partij"),
     TerminationKind.URGENT_REASON.value: _l("Om een dringende reden"),
     TerminationKind.LEFT_PROGRAMME.value: _l("De lerende verlaat de opleiding"),
@@ -202,7 +202,8 @@ def add_allowance_rate(session: Session, *, actor: User, category: int | None,
     the admin confirms it (`retroactive`); a date on or before the category's latest step is
     always refused, so that the history is only ever extended, never rewritten.
     """
-    policy.require_may(actor, "admin.manage")
+    if not policy.can(actor, "admin.manage"):
+        raise NotAllowed(_("Alleen een beheerder legt de bedragen van de leervergoeding vast."))
     if category not in ALLOWANCE_CATEGORIES:
         raise DomainError(_("Kies de categorie (1, 2 of 3)."), field="category")
     if valid_from is None:
