@@ -26,6 +26,15 @@ def _category(value) -> int | None:
         return None
 
 
+class Required:
+    """Marks a field as required on the page; the service says what is missing or wrong."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        return None
+
+
 def termination_kind_choices():
     """The four ways an agreement ends, labelled in the user's language."""
     from dualflow.agreements.services import TERMINATION_KIND_LABELS
@@ -57,7 +66,7 @@ class TerminateForm(Form):
     """End a signed agreement: how, on which day (also later), and why."""
 
     kind = SelectField(_l("Hoe eindigt de overeenkomst?"), choices=termination_kind_choices,
-                       validate_choice=False)
+                       validate_choice=False, validators=[Required()])
     terminated_on = DateField(_l("Laatste dag van de overeenkomst"), validators=[InputRequired()])
     reason = TextAreaField(_l("Reden"), validators=[DataRequired(), Length(max=1000)])
 

@@ -132,7 +132,7 @@ AUDIT_LABELS = {
     "agreement.draft": _l("Teruggenomen om te wijzigen"),
     "agreement.signed": _l("Door alle partijen ondertekend"),
     "agreement.documented": _l("Ondertekend document bewaard"),
-    "agreement.terminated": _l("Beëindigd"),
+    "agreement.terminated": _l("Beëindiging vastgelegd"),
     "signature.requested": _l("Ondertekening gevraagd"),
     "signature.link_resent": _l("Nieuwe link verstuurd"),
     "signature.signed": _l("Ondertekend"),
@@ -213,7 +213,7 @@ def add_allowance_rate(session: Session, *, actor: User, category: int | None,
         raise DomainError(_("Vul het bedrag per maand in."), field="amount")
     value = _decimal(amount, field="amount")
     if value <= 0:
-        raise DomainError(_("Het bedrag is hoger dan 0."), field="amount")
+        raise DomainError(_("Het bedrag moet hoger zijn dan 0."), field="amount")
     latest = session.execute(
         select(AllowanceRate).where(AllowanceRate.category == category)
         .order_by(AllowanceRate.valid_from.desc()).limit(1)

@@ -196,7 +196,10 @@ def _detail(agreement: Agreement, *, status: int = 200, terminate_form=None):
         send_form=SendForm(), terminate_form=terminate_form or TerminateForm(),
         trajectory_url=trajectory_url(parts.trajectory.id), today=today,
         language_note=services.contract_language_note(agreement, parts),
-        allowance_today=services.agreement_allowance(session, agreement, today),
+        # The amount in force today, or on the last day of an agreement that has ended.
+        allowance_on=min(today, agreement.terminated_on or agreement.ends_on),
+        allowance_today=services.agreement_allowance(
+            session, agreement, min(today, agreement.terminated_on or agreement.ends_on)),
         ends_later=services.ends_later(agreement, today),
         status_text=status_text, status_variant=status_variant,
         **services.template_helpers(),

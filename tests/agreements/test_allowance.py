@@ -26,6 +26,7 @@ from tests.clients import isolated_client
 from tests.conftest import login
 
 NOTE = "het bedrag volgt de geïndexeerde leervergoeding die op elk moment geldt"
+PDF_NOTE = "Het bedrag volgt de geïndexeerde leervergoeding die op elk moment geldt."
 
 
 def step(session, scene, category, amount, valid_from, today=date(2026, 1, 1), **kw):
@@ -59,7 +60,7 @@ def test_the_contract_states_category_label_amount_and_that_it_follows_the_index
     agreement, _tokens = sent(session, scene, allowance_category=2)
     text = " ".join(pdf_text(session.get(Document, agreement.document_id).content).split())
     assert "categorie 2" in text and "tweede graad voltooid" in text
-    assert "€ 662,60" in text and "25/08/2026" in text and NOTE in text
+    assert "op 25/08/2026 is dat € 662,60 per maand" in text and PDF_NOTE in text
     assert "maximum" not in text and "520" not in text
     data = agreement.contract_data
     assert (data["allowance_category"], data["allowance"]) == (2, "€ 662,60")
@@ -101,7 +102,7 @@ def test_an_agreement_from_before_the_categories_renders_its_stored_amount(sessi
     assert services.agreement_allowance(session, old, TODAY) == Decimal("480.00")
     text = " ".join(pdf_text(contract.render(
         contract.contract_data(session, old, today=TODAY))).split())
-    assert "leervergoeding van € 480,00" in text and NOTE not in text
+    assert "leervergoeding van € 480,00" in text and "geïndexeerde" not in text
 
 
 def test_an_internship_has_no_allowance_and_may_state_an_expense_allowance(session, scene):
@@ -112,7 +113,7 @@ def test_an_internship_has_no_allowance_and_may_state_an_expense_allowance(sessi
     text = " ".join(pdf_text(contract.render(
         contract.contract_data(session, agreement, today=TODAY))).split())
     assert "geen leervergoeding verschuldigd" in text and "onkostenvergoeding" not in text
-    assert "€ 0,00" not in text and NOTE not in text
+    assert "€ 0,00" not in text and "geïndexeerde" not in text
     agreement.monthly_allowance = Decimal("45")
     text = " ".join(pdf_text(contract.render(
         contract.contract_data(session, agreement, today=TODAY))).split())
@@ -127,7 +128,7 @@ def test_part_time_employment_states_the_wage_under_the_joint_committee(session,
     text = " ".join(pdf_text(contract.render(
         contract.contract_data(session, agreement, today=TODAY))).split())
     assert "bruto maandloon van € 1.450,00" in text and "paritair comité" in text
-    assert NOTE not in text
+    assert "geïndexeerde" not in text
 
 
 # --- the admin's table --------------------------------------------------------------------
@@ -144,8 +145,8 @@ def test_an_index_step_is_audited_and_only_the_admin_adds_one(session, scene):
 
 
 @pytest.mark.parametrize(("fields", "field", "message"), [
-    ({"amount": "0"}, "amount", "hoger dan 0"),
-    ({"amount": "-10"}, "amount", "hoger dan 0"),
+    ({"amount": "0"}, "amount", "hoger zijn dan 0"),
+    ({"amount": "-10"}, "amount", "hoger zijn dan 0"),
     ({"amount": ""}, "amount", "Vul het bedrag"),
     ({"category": 4}, "category", "Kies de categorie"),
     ({"category": None}, "category", "Kies de categorie"),
@@ -187,7 +188,7 @@ def test_admin_page_lists_the_rates_and_adds_a_step(app, session, scene):
     assert "€ 675,10" in html and "01/01/2030" in html and "gepland" in html
     refused = client.post("/admin/allowance-rates", data={
         "category": "2", "amount": "0", "valid_from": "2031-01-01"})
-    assert refused.status_code == 422 and "hoger dan 0" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "hoger zijn dan 0" in refused.get_data(as_text=True)
     duplicate = client.post("/admin/allowance-rates", data={
         "category": "2", "amount": "680", "valid_from": "2030-01-01"})
     assert duplicate.status_code == 422
