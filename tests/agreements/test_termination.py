@@ -95,7 +95,8 @@ def test_the_pages_say_ends_on_until_then(app, session, scene, on_today):
     assert "Beëindigd op" not in page and "In onderling overleg" in page
     assert "Met onderlinge toestemming" in page
     trajectory = client.get(f"/trajectories/{scene.traj_a.id}").get_data(as_text=True)
-    assert "eindigt op 15/10/2026" in trajectory and "beëindigd op" not in trajectory
+    assert "eindigt op 15/10/2026" in trajectory and "beëindigd" not in trajectory
+    assert trajectory.count("eindigt op 15/10/2026") == 2  # the placement and the panel
 
 
 def test_once_the_day_has_passed_it_shows_ended(app, session, scene, monkeypatch):
