@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -130,13 +129,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "BOOTSTRAP_SERVE_LOCAL": True,
         # Agreements (DOMAIN.md, Agreement): an internship is under this many hours a week
-        # (exclusive), an alternating training or part-time employment at least the minimum; the
-        # monthly learning allowance of an alternating training is above 0 and at most the maximum.
+        # (exclusive), an alternating training or part-time employment at least the minimum. The
+        # learning allowance of an alternating training is the table `allowance_rates`.
         "AGREEMENT_INTERNSHIP_MAX_HOURS": float(_env("AGREEMENT_INTERNSHIP_MAX_HOURS", "20") or 20),
         "AGREEMENT_MIN_HOURS_ALTERNATING": float(
             _env("AGREEMENT_MIN_HOURS_ALTERNATING", "20") or 20
         ),
-        "AGREEMENT_MAX_ALLOWANCE": Decimal(_env("AGREEMENT_MAX_ALLOWANCE", "520") or "520"),
         # How long an e-mailed signature link stays valid.
         "AGREEMENT_SIGNATURE_DAYS": int(_env("AGREEMENT_SIGNATURE_DAYS", "14") or 14),
         "TESTING": False,

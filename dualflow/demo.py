@@ -1147,7 +1147,8 @@ def _demo_agreements(session: Session, loader: _Loader, plans: list[dict[str, An
         elif sector.allows_part_time_employment and n % 2 == 0:
             kind, allowance = "part_time_employment", Decimal("1120.00")
         else:
-            kind, allowance = "alternating_training", Decimal("385.00") + 15 * (n % 9)
+            # The OAO allowance is the indexed amount of the learner's category, not a number.
+            kind, allowance = "alternating_training", Decimal("0")
         current = plan["year"] == school_year_of(today)
         awaiting = current and n % 9 == 4
         status = "awaiting_signatures" if awaiting else (
@@ -1159,6 +1160,7 @@ def _demo_agreements(session: Session, loader: _Loader, plans: list[dict[str, An
             agreement_index, Agreement, {"placement_id": placement.id, "version": 1},
             kind=kind, status=status, starts_on=placement.starts_on, ends_on=placement.ends_on,
             hours_per_week=hours, monthly_allowance=allowance,
+            allowance_category=1 + n % 3 if kind == "alternating_training" else None,
             sent_at=_at(signed_on - timedelta(days=4)),
             signed_at=None if awaiting else _at(signed_on, 15),
             terminated_on=trajectory.ends_on if status == "terminated" else None,
@@ -1243,7 +1245,9 @@ def _stand_in_contract(agreement: Agreement, learner: Learner, company: Company,
         f"Opleidingsverstrekker: {school.name}",
         f"Periode: {agreement.starts_on:%d/%m/%Y} - {agreement.ends_on:%d/%m/%Y}",
         f"Uren per week op de werkplek: {agreement.hours_per_week:g}",
-        f"Maandelijkse vergoeding: EUR {agreement.monthly_allowance}",
+        (f"Leervergoeding: categorie {agreement.allowance_category} (geindexeerd)"
+         if agreement.allowance_category else
+         f"Maandelijkse vergoeding: EUR {agreement.monthly_allowance}"),
         "Demo-document van dualflow.",
     ])
 

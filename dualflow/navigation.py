@@ -50,6 +50,7 @@ MENUS: dict[Role, list[MenuItem | MenuGroup]] = {
             MenuItem(_l("Scholen"), "admin.schools", "admin.school"),
             MenuItem(_l("Sectoren"), "admin.sectors", "admin.sector"),
             MenuItem(_l("Opleidingen"), "admin.programmes", "admin.programme"),
+            MenuItem(_l("Leervergoeding"), "admin.allowance_rates", "admin.allowance_rate"),
             MenuItem(_l("Planner"), "admin.jobs", "admin.job"),
             MenuItem(_l("Auditlog"), "admin.audit", "admin.audit"),
         )),

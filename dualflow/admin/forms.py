@@ -6,7 +6,16 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Field, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    Field,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, NumberRange, Optional
 
 from dualflow.accounts.forms import InviteForm
@@ -19,7 +28,7 @@ from dualflow.admin.offsets import (
     parse_days,
 )
 from dualflow.catalog.forms import SchoolForm, SectorForm, optional_int
-from dualflow.forms import PlainForm
+from dualflow.forms import Form, PlainForm
 from dualflow.integers import IdField
 from dualflow.navigation import ROLE_LABELS
 
@@ -49,6 +58,7 @@ ENTITY_LABELS = {
     "evaluation_moments": _l("Evaluatiemoment"),
     "evaluations": _l("Evaluatie"),
     "documents": _l("Document"),
+    "allowance_rates": _l("Leervergoeding"),
 }
 
 
@@ -201,3 +211,17 @@ def valid_filters(form: PlainForm) -> dict:
         for name, field in form._fields.items()
         if not field.errors and field.data not in (None, "")
     }
+
+
+# --- the OAO learning allowance per category (index steps) ----------------------------------
+
+class AllowanceRateForm(Form):
+    """An index step: a category's new monthly amount from a date on."""
+
+    category = SelectField(_l("Categorie"), coerce=optional_int, validate_choice=False,
+                           choices=[("", _l("— kies —")), (1, _l("Categorie 1")),
+                                    (2, _l("Categorie 2")), (3, _l("Categorie 3"))])
+    amount = DecimalField(_l("Bedrag per maand (€)"), places=2,
+                          validators=[Optional(), NumberRange(max=100000)])
+    valid_from = DateField(_l("Geldt vanaf"), validators=[Optional()])
+    retroactive = BooleanField(_l("Ik bevestig dat dit bedrag met terugwerkende kracht geldt"))

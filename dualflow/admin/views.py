@@ -734,3 +734,58 @@ def job_run_now(job: str):
             flash(_("%(job)s is uitgevoerd in %(seconds)s s; er was niets te doen.", job=label,
                     seconds=seconds), "success")
     return redirect(url_for("admin.jobs", job=job))
+
+
+# ---------------------------------------------------------------------------------------------
+# the OAO learning allowance per category
+
+
+def _allowance_rates_page(form, status: int = 200):
+    from dualflow.agreements import services as agreements
+    from dualflow.i18n import today_brussels
+
+    today = today_brussels()
+    rates = agreements.allowance_rates(db.session)
+    # Per category the row in force today: the newest that has started (rows are newest first).
+    current = {next((rate.id for rate in rows if rate.valid_from <= today), None)
+               for rows in rates.values()}
+    return render_template(
+        "admin/allowance_rates.html", form=form, today=today, rates=rates, current=current,
+        in_force=agreements.allowances_in_force(db.session, today),
+        category_labels=agreements.ALLOWANCE_CATEGORY_LABELS), status
+
+
+@bp.get("/allowance-rates")
+@policy.require("admin.manage")
+def allowance_rates():
+    """The OAO learning allowance per category, with every index step and its date."""
+    from dualflow.admin.forms import AllowanceRateForm
+
+    return _allowance_rates_page(AllowanceRateForm(formdata=None))
+
+
+@bp.post("/allowance-rates")
+@policy.require("admin.manage")
+def allowance_rate_add():
+    """Add an index step: a category's new amount from a date on."""
+    from dualflow.admin.forms import AllowanceRateForm
+    from dualflow.agreements import services as agreements
+    from dualflow.agreements.contract import format_amount
+    from dualflow.i18n import today_brussels
+
+    form = AllowanceRateForm()
+    if form.validate_on_submit():
+        try:
+            rate = agreements.add_allowance_rate(
+                db.session, actor=current_user, category=form.category.data,
+                amount=form.amount.data, valid_from=form.valid_from.data,
+                today=today_brussels(), retroactive=form.retroactive.data)
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Categorie %(category)d: %(amount)s per maand vanaf %(date)s is bewaard. "
+                    "Lopende overeenkomsten volgen dit bedrag zonder nieuw contract.",
+                    category=rate.category, amount=format_amount(rate.amount, "nl"),
+                    date=format_date(rate.valid_from)), "success")
+            return redirect(url_for("admin.allowance_rates"))
+    return _allowance_rates_page(form, status=422)

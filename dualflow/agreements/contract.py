@@ -13,7 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -37,6 +39,34 @@ TEMPLATES = {
     "alternating_training": "pdf/agreement_alternating_training.html",
     "part_time_employment": "pdf/agreement_part_time_employment.html",
 }
+
+
+# The OAO learning allowance categories, by the learner's prior education (DOMAIN.md, Agreement).
+ALLOWANCE_CATEGORY_LABELS = {
+    1: _l("tweede graad secundair nog niet voltooid, eerste opleidingsjaar"),
+    2: _l("tweede graad voltooid, of eerste opleidingsjaar geslaagd"),
+    3: _l("eerste jaar derde graad geslaagd, twee opleidingsjaren geslaagd of kwalificatiefase "
+          "OV3 voltooid"),
+}
+ALLOWANCE_NOTE = _l("het bedrag volgt de geïndexeerde leervergoeding die op elk moment geldt")
+
+
+def _allowance(session: Session, agreement: Agreement, lang: str, today: date) -> dict[str, Any]:
+    """The allowance lines of the contract: an OAO's category and the amount in force on the
+    day it is drawn up; otherwise (and for an OAO drawn up before categories) the stated amount."""
+    category = agreement.allowance_category
+    if category is None:
+        return {"allowance": format_amount(agreement.monthly_allowance, lang),
+                "allowance_is_zero": Decimal(agreement.monthly_allowance) == 0,
+                "allowance_category": None}
+    from dualflow.agreements.services import allowance_in_force
+
+    amount = allowance_in_force(session, category, today)
+    with force_locale(lang):
+        label, note = str(ALLOWANCE_CATEGORY_LABELS[category]), str(ALLOWANCE_NOTE)
+    return {"allowance": format_amount(amount, lang), "allowance_is_zero": False,
+            "allowance_category": category, "allowance_category_label": label,
+            "allowance_on": format_date(today), "allowance_note": note}
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -266,9 +296,7 @@ def contract_data(session: Session, agreement: Agreement, *, today: date, draft:
         "placement": {"starts_on": format_date(placement.starts_on),
                       "ends_on": format_date(placement.ends_on)},
         "hours": format_hours(agreement.hours_per_week),
-        "allowance": format_amount(agreement.monthly_allowance, lang),
-        "allowance_is_zero": Decimal(agreement.monthly_allowance) == 0,
-        "max_allowance": format_amount(current_app.config["AGREEMENT_MAX_ALLOWANCE"], lang),
+        **_allowance(session, agreement, lang, today),
         "hours_threshold": format_hours(current_app.config["AGREEMENT_MIN_HOURS_ALTERNATING"]),
         "competencies": competencies,
         "moments": moments,

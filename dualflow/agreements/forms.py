@@ -7,8 +7,8 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    FloatField,
     HiddenField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -18,26 +18,42 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from dualflow.forms import Form
 
 
-def kind_choices():
-    """The three kinds, labelled in the user's language."""
-    from dualflow.agreements.services import KIND_LABELS
+def _category(value) -> int | None:
+    """A posted category, or None (the service says what is missing or wrong)."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
-    return list(KIND_LABELS.items())
+
+class Required:
+    """Marks a field as required on the page; the service says what is missing or wrong."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        return None
+
+
+def termination_kind_choices():
+    """The four ways an agreement ends, labelled in the user's language."""
+    from dualflow.agreements.services import TERMINATION_KIND_LABELS
+
+    return [("", _l("— kies —")), *TERMINATION_KIND_LABELS.items()]
 
 
 class AgreementForm(Form):
-    """The terms of an agreement: kind, period, hours a week, allowance or wage."""
+    """The terms of an agreement: period, and the allowance category (OAO), the expense allowance
+    (internship) or the wage (part-time employment). Kind and hours are not chosen here: they are
+    the programme's and the placement's."""
 
-    kind = SelectField(_l("Soort overeenkomst"), choices=kind_choices,
-                       validators=[DataRequired()])
     starts_on = DateField(_l("Begindatum"), validators=[InputRequired()])
     ends_on = DateField(_l("Einddatum"), validators=[InputRequired()])
-    hours_per_week = FloatField(
-        _l("Uren per week op de werkplek (gemiddeld over het jaar)"),
-        validators=[InputRequired(), NumberRange(min=0.5, max=50)],
-    )
+    # Choices (with the amount in force today) are set by the view.
+    allowance_category = RadioField(_l("Categorie van de leervergoeding"), coerce=_category,
+                                    choices=[], validate_choice=False)
     monthly_allowance = DecimalField(
-        _l("Maandelijkse leervergoeding of bruto maandloon (€)"), places=2,
+        _l("Bedrag per maand (€)"), places=2,
         validators=[Optional(), NumberRange(min=0, max=100000)],
     )
 
@@ -47,8 +63,10 @@ class SendForm(Form):
 
 
 class TerminateForm(Form):
-    """End a signed agreement on a date, with a reason."""
+    """End a signed agreement: how, on which day (also later), and why."""
 
+    kind = SelectField(_l("Hoe eindigt de overeenkomst?"), choices=termination_kind_choices,
+                       validate_choice=False, validators=[Required()])
     terminated_on = DateField(_l("Laatste dag van de overeenkomst"), validators=[InputRequired()])
     reason = TextAreaField(_l("Reden"), validators=[DataRequired(), Length(max=1000)])
 

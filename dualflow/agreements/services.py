@@ -29,11 +29,11 @@ from sqlmodel import Session
 from dualflow import audit, pdf, policy
 from dualflow.accounts.models import User
 from dualflow.agreements import contract
-from dualflow.agreements.models import Agreement, Signature
+from dualflow.agreements.models import Agreement, AllowanceRate, Signature
 from dualflow.catalog.models import Programme, School, Sector
 from dualflow.companies.models import Company, Mentor, Site
-from dualflow.errors import DomainError
-from dualflow.i18n import format_date, local_datetime
+from dualflow.errors import DomainError, NotAllowed
+from dualflow.i18n import format_date, local_datetime, today_brussels
 from dualflow.learners.models import Learner
 from dualflow.modelbase import (
     AgreementKind,
@@ -41,6 +41,7 @@ from dualflow.modelbase import (
     Language,
     Role,
     SignatureParty,
+    TerminationKind,
     TrajectoryStatus,
     utcnow,
 )
@@ -56,6 +57,28 @@ KIND_LABELS = {
     K.INTERNSHIP.value: _l("Stageovereenkomst (minder dan 20 uur per week)"),
     K.ALTERNATING_TRAINING.value: _l("Overeenkomst alternerende opleiding"),
     K.PART_TIME_EMPLOYMENT.value: _l("Deeltijdse arbeidsovereenkomst"),
+}
+# The OAO allowance categories (DOMAIN.md, Agreement: vlaanderen.be "Leervergoeding in duaal en
+# alternerend leren"); the labels live with the contract, which prints them.
+ALLOWANCE_CATEGORY_LABELS = contract.ALLOWANCE_CATEGORY_LABELS
+ALLOWANCE_CATEGORIES = tuple(ALLOWANCE_CATEGORY_LABELS)
+TERMINATION_KIND_LABELS = {
+    TerminationKind.MUTUAL.value: _l("Met onderlinge toestemming"),
+    TerminationKind.NOTICE.value: _l("Opzegging door een partij"),
+    TerminationKind.URGENT_REASON.value: _l("Om een dringende reden"),
+    TerminationKind.LEFT_PROGRAMME.value: _l("De lerende verlaat de opleiding"),
+}
+# What the coordinator may (or must) state as amount, per kind.
+AMOUNT_LABELS = {
+    K.INTERNSHIP.value: _l("Onkostenvergoeding per maand (niet verplicht)"),
+    K.ALTERNATING_TRAINING.value: _l("Leervergoeding per maand"),
+    K.PART_TIME_EMPLOYMENT.value: _l("Bruto maandloon (paritair comité van de onderneming)"),
+}
+# The kind's name inside a sentence ("werkt met een …").
+KIND_NAMES = {
+    K.INTERNSHIP.value: _l("stageovereenkomst"),
+    K.ALTERNATING_TRAINING.value: _l("overeenkomst alternerende opleiding"),
+    K.PART_TIME_EMPLOYMENT.value: _l("deeltijdse arbeidsovereenkomst"),
 }
 STATUS_LABELS = {
     S.DRAFT.value: _l("ontwerp"),
@@ -109,13 +132,14 @@ AUDIT_LABELS = {
     "agreement.draft": _l("Teruggenomen om te wijzigen"),
     "agreement.signed": _l("Door alle partijen ondertekend"),
     "agreement.documented": _l("Ondertekend document bewaard"),
-    "agreement.terminated": _l("Beëindigd"),
+    "agreement.terminated": _l("Beëindiging vastgelegd"),
     "signature.requested": _l("Ondertekening gevraagd"),
     "signature.link_resent": _l("Nieuwe link verstuurd"),
     "signature.signed": _l("Ondertekend"),
 }
 
-TERM_FIELDS = ("kind", "starts_on", "ends_on", "hours_per_week", "monthly_allowance")
+TERM_FIELDS = ("kind", "starts_on", "ends_on", "hours_per_week", "allowance_category",
+               "monthly_allowance")
 
 
 def status_label(status: str) -> str:
@@ -126,7 +150,108 @@ def status_label(status: str) -> str:
 def template_helpers() -> dict[str, Any]:
     """Labels and colours the agreement templates use."""
     return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS,
-            "status_variants": STATUS_VARIANTS, "party_labels": PARTY_LABELS}
+            "status_variants": STATUS_VARIANTS, "party_labels": PARTY_LABELS,
+            "category_labels": ALLOWANCE_CATEGORY_LABELS, "amount_labels": AMOUNT_LABELS,
+            "termination_kind_labels": TERMINATION_KIND_LABELS}
+
+
+# --- the OAO learning allowance -------------------------------------------------------------
+
+def allowance_in_force(session: Session, category: int, on: date) -> Decimal:
+    """The OAO allowance of `category` on a day: the rate with the latest valid_from <= on."""
+    amount = session.execute(
+        select(AllowanceRate.amount)
+        .where(AllowanceRate.category == category, AllowanceRate.valid_from <= on)
+        .order_by(AllowanceRate.valid_from.desc()).limit(1)
+    ).scalar_one_or_none()
+    if amount is None:
+        raise DomainError(_("Er is geen leervergoeding bekend voor categorie %(category)s op "
+                            "%(date)s.", category=category, date=format_date(on)),
+                          field="allowance_category")
+    return Decimal(amount)
+
+
+def allowances_in_force(session: Session, on: date) -> dict[int, Decimal]:
+    """Every category's allowance on a day (a category without a rate yet is left out)."""
+    latest = (select(AllowanceRate.category, func.max(AllowanceRate.valid_from).label("since"))
+              .where(AllowanceRate.valid_from <= on).group_by(AllowanceRate.category).subquery())
+    rows = session.execute(
+        select(AllowanceRate.category, AllowanceRate.amount)
+        .join(latest, (latest.c.category == AllowanceRate.category)
+              & (latest.c.since == AllowanceRate.valid_from))
+    ).all()
+    return {category: Decimal(amount) for category, amount in rows}
+
+
+def allowance_rates(session: Session) -> dict[int, list[AllowanceRate]]:
+    """Every rate per category, newest first (the admin's table)."""
+    rates: dict[int, list[AllowanceRate]] = {category: [] for category in ALLOWANCE_CATEGORIES}
+    for rate in session.execute(
+        select(AllowanceRate).order_by(AllowanceRate.category, AllowanceRate.valid_from.desc())
+    ).scalars():
+        rates.setdefault(rate.category, []).append(rate)
+    return rates
+
+
+def add_allowance_rate(session: Session, *, actor: User, category: int | None,
+                       amount: Any, valid_from: date | None, today: date,
+                       retroactive: bool = False) -> AllowanceRate:
+    """An index step: a category's new amount from a date on (admin only, audited).
+
+    A date in the past changes the amount owed for months already paid, so it is refused unless
+    the admin confirms it (`retroactive`); a date on or before the category's latest step is
+    always refused, so that the history is only ever extended, never rewritten.
+    """
+    if not policy.can(actor, "admin.manage"):
+        raise NotAllowed(_("Alleen een beheerder legt de bedragen van de leervergoeding vast."))
+    if category not in ALLOWANCE_CATEGORIES:
+        raise DomainError(_("Kies de categorie (1, 2 of 3)."), field="category")
+    if valid_from is None:
+        raise DomainError(_("Vul de datum in vanaf wanneer het bedrag geldt."),
+                          field="valid_from")
+    if amount in (None, ""):
+        raise DomainError(_("Vul het bedrag per maand in."), field="amount")
+    value = _decimal(amount, field="amount")
+    if value <= 0:
+        raise DomainError(_("Het bedrag moet hoger zijn dan 0."), field="amount")
+    latest = session.execute(
+        select(AllowanceRate).where(AllowanceRate.category == category)
+        .order_by(AllowanceRate.valid_from.desc()).limit(1)
+    ).scalar_one_or_none()
+    if latest is not None and valid_from == latest.valid_from:
+        raise DomainError(_("Categorie %(category)s heeft al een bedrag vanaf %(date)s.",
+                            category=category, date=format_date(valid_from)),
+                          field="valid_from")
+    if latest is not None and valid_from < latest.valid_from:
+        raise DomainError(
+            _("Een indexsprong volgt op de laatste: categorie %(category)s heeft al een bedrag "
+              "vanaf %(date)s. Kies een latere datum.", category=category,
+              date=format_date(latest.valid_from)), field="valid_from")
+    if valid_from < today and not retroactive:
+        raise DomainError(
+            _("%(date)s ligt in het verleden: het nieuwe bedrag geldt dan ook voor maanden die al "
+              "betaald zijn. Bevestig dat het met terugwerkende kracht geldt.",
+              date=format_date(valid_from)), field="retroactive")
+    rate = AllowanceRate(category=category, valid_from=valid_from, amount=value,
+                         created_by_id=actor.id)
+    session.add(rate)
+    session.flush()
+    audit.record(session, actor=actor, action="allowance_rate.created", entity=rate,
+                 changes={"category": category, "valid_from": valid_from.isoformat(),
+                          "amount": str(value), "retroactive": valid_from < today,
+                          "previous_amount": str(latest.amount) if latest else None})
+    return rate
+
+
+def agreement_allowance(session: Session, agreement: Agreement, on: date) -> Decimal | None:
+    """What the agreement pays a month on `on`: the category's rate in force for an OAO with a
+    category (an index step needs no new contract), else the stated amount."""
+    if agreement.kind == K.ALTERNATING_TRAINING.value and agreement.allowance_category:
+        try:
+            return allowance_in_force(session, agreement.allowance_category, on)
+        except DomainError:
+            return None
+    return Decimal(agreement.monthly_allowance)
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -137,7 +262,6 @@ class AgreementRules:
 
     internship_max_hours: float = 20
     min_hours_alternating: float = 20
-    max_allowance: Decimal = Decimal("520")
     signature_days: int = 14
 
     @classmethod
@@ -147,28 +271,46 @@ class AgreementRules:
         return cls(
             internship_max_hours=float(config["AGREEMENT_INTERNSHIP_MAX_HOURS"]),
             min_hours_alternating=float(config["AGREEMENT_MIN_HOURS_ALTERNATING"]),
-            max_allowance=Decimal(str(config["AGREEMENT_MAX_ALLOWANCE"])),
             signature_days=int(config["AGREEMENT_SIGNATURE_DAYS"]),
         )
 
 
-def _decimal(value: Any) -> Decimal:
+def _decimal(value: Any, field: str = "monthly_allowance") -> Decimal:
     if value in (None, ""):
         return Decimal("0")
     try:
         amount = Decimal(str(value).replace(",", ".")).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         raise DomainError(_("Geef een bedrag in euro, bijvoorbeeld 480,00."),
-                          field="monthly_allowance") from None
+                          field=field) from None
     if not amount.is_finite():
-        raise DomainError(_("Geef een bedrag in euro, bijvoorbeeld 480,00."),
-                          field="monthly_allowance")
+        raise DomainError(_("Geef een bedrag in euro, bijvoorbeeld 480,00."), field=field)
     return amount
 
 
+def check_hours(*, kind: str, hours_per_week: float, rules: AgreementRules) -> None:
+    """Refuse a placement whose hours do not fit the programme's kind of agreement."""
+    hours = contract.format_hours(hours_per_week)
+    if kind == K.INTERNSHIP.value and hours_per_week >= rules.internship_max_hours:
+        raise DomainError(
+            _("Deze opleiding werkt met een stageovereenkomst: die is voor minder dan %(limit)s "
+              "uur per week op de werkplek, en de plaatsing telt %(hours)s uur per week. Wijzig "
+              "de uren van de plaatsing.",
+              limit=contract.format_hours(rules.internship_max_hours), hours=hours),
+            field="hours_per_week")
+    if kind != K.INTERNSHIP.value and hours_per_week < rules.min_hours_alternating:
+        raise DomainError(
+            _("Deze opleiding werkt met een %(kind)s: die vraagt minstens %(minimum)s uur per week "
+              "op de werkplek, en de plaatsing telt %(hours)s uur per week. Wijzig de uren van de "
+              "plaatsing.", kind=str(KIND_NAMES.get(kind, kind)),
+              minimum=contract.format_hours(rules.min_hours_alternating), hours=hours),
+            field="hours_per_week")
+
+
 def check_terms(*, kind: str, starts_on: date | None, ends_on: date | None,
-                hours_per_week: float | None, monthly_allowance: Decimal,
-                placement: Placement, sector: Sector, rules: AgreementRules) -> None:
+                hours_per_week: float | None, allowance_category: int | None,
+                monthly_allowance: Decimal, placement: Placement, sector: Sector,
+                rules: AgreementRules) -> None:
     """Refuse terms that break a rule of the kind, or dates outside the placement."""
     if kind not in {k.value for k in K}:
         raise DomainError(_("Kies het soort overeenkomst."), field="kind")
@@ -189,42 +331,31 @@ def check_terms(*, kind: str, starts_on: date | None, ends_on: date | None,
     if hours_per_week is None or not 0 < hours_per_week <= 50:
         raise DomainError(_("Geef het gemiddelde aantal uren per week op de werkplek, tussen 0 "
                             "en 50."), field="hours_per_week")
-    hours = contract.format_hours(hours_per_week)
-    if kind == K.INTERNSHIP.value:
-        limit = contract.format_hours(rules.internship_max_hours)
-        if hours_per_week >= rules.internship_max_hours:
-            raise DomainError(
-                _("Een stageovereenkomst is voor minder dan %(limit)s uur per week op de "
-                  "werkplek; bij %(hours)s uur is het een overeenkomst alternerende opleiding of "
-                  "een deeltijdse arbeidsovereenkomst.", limit=limit, hours=hours),
-                field="hours_per_week")
-        if monthly_allowance != 0:
-            raise DomainError(_("Bij een stageovereenkomst wordt geen leervergoeding betaald; "
-                                "laat het bedrag op 0."), field="monthly_allowance")
-        return
-    minimum = contract.format_hours(rules.min_hours_alternating)
-    if hours_per_week < rules.min_hours_alternating:
-        raise DomainError(
-            _("Deze overeenkomst vraagt minstens %(minimum)s uur per week op de werkplek; bij "
-              "%(hours)s uur is het een stageovereenkomst.", minimum=minimum, hours=hours),
-            field="hours_per_week")
+    check_hours(kind=kind, hours_per_week=hours_per_week, rules=rules)
     if kind == K.ALTERNATING_TRAINING.value:
-        if monthly_allowance <= 0:
-            raise DomainError(_("Vul de maandelijkse leervergoeding in; ze is hoger dan 0."),
-                              field="monthly_allowance")
-        if monthly_allowance > rules.max_allowance:
+        if allowance_category not in ALLOWANCE_CATEGORIES:
+            raise DomainError(_("Kies de categorie van de leervergoeding: ze hangt af van de "
+                                "vooropleiding van de lerende."), field="allowance_category")
+        if monthly_allowance != 0:
             raise DomainError(
-                _("De leervergoeding is hoogstens %(max)s per maand.",
-                  max=contract.format_amount(rules.max_allowance, "nl")),
+                _("De leervergoeding van een overeenkomst alternerende opleiding is het vaste, "
+                  "geïndexeerde bedrag van de categorie; een ander bedrag kan niet."),
                 field="monthly_allowance")
         return
+    if allowance_category is not None:
+        raise DomainError(_("Alleen een overeenkomst alternerende opleiding heeft een categorie "
+                            "van de leervergoeding."), field="allowance_category")
+    if monthly_allowance < 0:
+        raise DomainError(_("Het bedrag kan niet negatief zijn."), field="monthly_allowance")
+    if kind == K.INTERNSHIP.value:
+        return  # no allowance; an expense allowance may be stated
     if not sector.allows_part_time_employment:
         raise DomainError(
-            _("De sector %(sector)s staat geen deeltijdse arbeidsovereenkomst toe; kies een "
-              "overeenkomst alternerende opleiding.", sector=sector.name), field="kind")
+            _("De sector %(sector)s staat geen deeltijdse arbeidsovereenkomst toe; de opleiding "
+              "moet een ander soort overeenkomst krijgen.", sector=sector.name), field="kind")
     if monthly_allowance <= 0:
-        raise DomainError(_("Vul het bruto maandloon volgens de loonschalen van de sector in."),
-                          field="monthly_allowance")
+        raise DomainError(_("Vul het bruto maandloon in volgens de loonschalen van het paritair "
+                            "comité van de onderneming."), field="monthly_allowance")
 
 
 # --- loading and permissions ----------------------------------------------------------------
@@ -311,11 +442,12 @@ def _latest_version(session: Session, placement_id: int) -> Agreement | None:
 
 # --- drafting -----------------------------------------------------------------------------
 
-def create_agreement(session: Session, *, actor: User, placement: Placement, kind: str,
+def create_agreement(session: Session, *, actor: User, placement: Placement,
                      starts_on: date | None = None, ends_on: date | None = None,
-                     hours_per_week: float | None = None, monthly_allowance: Any = 0,
+                     allowance_category: int | None = None, monthly_allowance: Any = 0,
                      rules: AgreementRules | None = None) -> Agreement:
-    """Draw up the first agreement of a placement (dates and hours default to the placement's)."""
+    """Draw up the first agreement of a placement: the programme's kind, the placement's hours
+    (dates default to the placement's)."""
     parts = parts_of(session, placement)
     _require_manage(actor, parts.trajectory)
     if parts.trajectory.status != TrajectoryStatus.ACTIVE.value:
@@ -326,16 +458,18 @@ def create_agreement(session: Session, *, actor: User, placement: Placement, kin
             _("Voor deze plaatsing bestaat al een overeenkomst (versie %(version)d). Wijzig het "
               "ontwerp, of maak een nieuwe versie van de ondertekende overeenkomst.",
               version=existing.version))
+    kind = parts.programme.agreement_kind
     starts_on = starts_on or placement.starts_on
     ends_on = ends_on or placement.ends_on
-    hours_per_week = hours_per_week if hours_per_week is not None else placement.hours_per_week
     allowance = _decimal(monthly_allowance)
-    check_terms(kind=kind, starts_on=starts_on, ends_on=ends_on, hours_per_week=hours_per_week,
+    check_terms(kind=kind, starts_on=starts_on, ends_on=ends_on,
+                hours_per_week=placement.hours_per_week, allowance_category=allowance_category,
                 monthly_allowance=allowance, placement=placement, sector=parts.sector,
                 rules=rules or AgreementRules.from_config())
     agreement = Agreement(placement_id=placement.id, version=1, kind=kind, starts_on=starts_on,
-                          ends_on=ends_on, hours_per_week=float(hours_per_week),
-                          monthly_allowance=allowance, created_by_id=actor.id)
+                          ends_on=ends_on, hours_per_week=float(placement.hours_per_week),
+                          allowance_category=allowance_category, monthly_allowance=allowance,
+                          created_by_id=actor.id)
     session.add(agreement)
     audit.record(session, actor=actor, action="agreement.created", entity=agreement,
                  changes={"placement_id": placement.id, "version": 1,
@@ -343,10 +477,12 @@ def create_agreement(session: Session, *, actor: User, placement: Placement, kin
     return agreement
 
 
-def update_draft(session: Session, *, actor: User, agreement: Agreement, kind: str,
-                 starts_on: date | None, ends_on: date | None, hours_per_week: float | None,
-                 monthly_allowance: Any, rules: AgreementRules | None = None) -> Agreement:
-    """Change the terms of a draft; anything already sent or signed is refused."""
+def update_draft(session: Session, *, actor: User, agreement: Agreement,
+                 starts_on: date | None, ends_on: date | None,
+                 allowance_category: int | None = None, monthly_allowance: Any = 0,
+                 rules: AgreementRules | None = None) -> Agreement:
+    """Change the terms of a draft (kind and hours follow programme and placement); anything
+    already sent or signed is refused."""
     placement = session.get(Placement, agreement.placement_id)
     parts = parts_of(session, placement)
     _require_manage(actor, parts.trajectory)
@@ -359,18 +495,33 @@ def update_draft(session: Session, *, actor: User, agreement: Agreement, kind: s
             message = _("Een %(status)s overeenkomst wordt nooit gewijzigd; maak een nieuwe "
                         "versie.", status=status_label(agreement.status))
         raise DomainError(message)
+    kind = parts.programme.agreement_kind
     allowance = _decimal(monthly_allowance)
-    check_terms(kind=kind, starts_on=starts_on, ends_on=ends_on, hours_per_week=hours_per_week,
+    check_terms(kind=kind, starts_on=starts_on, ends_on=ends_on,
+                hours_per_week=placement.hours_per_week, allowance_category=allowance_category,
                 monthly_allowance=allowance, placement=placement, sector=parts.sector,
                 rules=rules or AgreementRules.from_config())
     before = _terms_snapshot(agreement)
     agreement.kind, agreement.starts_on, agreement.ends_on = kind, starts_on, ends_on
-    agreement.hours_per_week, agreement.monthly_allowance = float(hours_per_week), allowance
+    agreement.hours_per_week = float(placement.hours_per_week)
+    agreement.allowance_category, agreement.monthly_allowance = allowance_category, allowance
     changes = audit.diff(before, _terms_snapshot(agreement))
     if changes:
         audit.record(session, actor=actor, action="agreement.updated", entity=agreement,
                      changes=changes)
     return agreement
+
+
+def _follow_programme_and_placement(session: Session, *, actor: User, agreement: Agreement,
+                                    parts: Parts) -> None:
+    """A draft takes the programme's kind and the placement's hours as they are now."""
+    before = _terms_snapshot(agreement)
+    agreement.kind = parts.programme.agreement_kind
+    agreement.hours_per_week = float(parts.placement.hours_per_week)
+    changes = audit.diff(before, _terms_snapshot(agreement))
+    if changes:
+        audit.record(session, actor=actor, action="agreement.updated", entity=agreement,
+                     changes=changes)
 
 
 def new_version(session: Session, *, actor: User, agreement: Agreement) -> Agreement:
@@ -392,6 +543,7 @@ def new_version(session: Session, *, actor: User, agreement: Agreement) -> Agree
                      previous_version_id=agreement.id, kind=agreement.kind,
                      starts_on=agreement.starts_on, ends_on=agreement.ends_on,
                      hours_per_week=agreement.hours_per_week,
+                     allowance_category=agreement.allowance_category,
                      monthly_allowance=agreement.monthly_allowance, created_by_id=actor.id)
     session.add(copy)
     audit.record(session, actor=actor, action="agreement.versioned", entity=copy,
@@ -509,9 +661,11 @@ def send_for_signature(session: Session, *, actor: User, agreement: Agreement, t
     parts = parts_of(session, placement)
     _require_manage(actor, parts.trajectory)
     _require_state(agreement, "send")
-    # The rules are checked again: the placement or the sector may have changed since.
+    # The rules are checked again: the programme, the placement or the sector may have changed.
+    _follow_programme_and_placement(session, actor=actor, agreement=agreement, parts=parts)
     check_terms(kind=agreement.kind, starts_on=agreement.starts_on, ends_on=agreement.ends_on,
                 hours_per_week=agreement.hours_per_week,
+                allowance_category=agreement.allowance_category,
                 monthly_allowance=Decimal(agreement.monthly_allowance), placement=placement,
                 sector=parts.sector, rules=rules)
     gaps = contract.contract_gaps(session, agreement)
@@ -725,14 +879,21 @@ def _complete(session: Session, agreement: Agreement, *, now: datetime, actor: A
 
 # --- ending -------------------------------------------------------------------------------
 
-def terminate(session: Session, *, actor: User, agreement: Agreement, terminated_on: date | None,
-              reason: str) -> Agreement:
-    """End a signed agreement on a date with a reason; ending early restarts the 20-day clock."""
+def terminate(session: Session, *, actor: User, agreement: Agreement, kind: str | None,
+              terminated_on: date | None, reason: str) -> Agreement:
+    """End a signed agreement on a date (today, past or future) with a kind and a reason.
+
+    The end date ends the placement too. An agreement that ends on a later day still counts as
+    signed until that day (see `in_force_on`); ending before its end date restarts the clock of
+    20 training days from the day after.
+    """
     placement = session.get(Placement, agreement.placement_id)
     trajectory = session.get(Trajectory, placement.trajectory_id)
     _require_manage(actor, trajectory)
     _require_state(agreement, "terminate")
     reason = (reason or "").strip()
+    if kind not in TERMINATION_KIND_LABELS:
+        raise DomainError(_("Kies hoe de overeenkomst eindigt."), field="kind")
     if terminated_on is None:
         raise DomainError(_("Vul de datum van de beëindiging in."), field="terminated_on")
     if not reason:
@@ -743,10 +904,19 @@ def terminate(session: Session, *, actor: User, agreement: Agreement, terminated
               "met %(end)s.", start=format_date(agreement.starts_on),
               end=format_date(agreement.ends_on)), field="terminated_on")
     _transition(session, agreement, "terminate", actor=actor,
-                changes={"terminated_on": terminated_on.isoformat(), "reason": reason[:1000]})
+                changes={"terminated_on": terminated_on.isoformat(), "termination_kind": kind,
+                         "reason": reason[:1000]})
     agreement.terminated_on, agreement.termination_reason = terminated_on, reason[:1000]
+    agreement.termination_kind = kind
+    if terminated_on < placement.ends_on:
+        # The end date ends the placement too (DOMAIN.md, Agreement).
+        before = placement.ends_on
+        placement.ends_on = terminated_on
+        audit.record(session, actor=actor, action="placement.ended", entity=placement,
+                     changes={"ends_on": [before.isoformat(), terminated_on.isoformat()],
+                              "agreement_id": agreement.id})
     if terminated_on < agreement.ends_on:
-        # Ended early: a new signed agreement is due within 20 training days from tomorrow.
+        # Ended early: a new signed agreement is due within 20 training days from the next day.
         clock = terminated_on + timedelta(days=1)
         before = trajectory.agreement_clock_starts_on
         trajectory.agreement_clock_starts_on = clock
@@ -756,6 +926,20 @@ def terminate(session: Session, *, actor: User, agreement: Agreement, terminated
                          "agreement_id": agreement.id})
     session.flush()
     return agreement
+
+
+def ends_later(agreement: Agreement, today: date) -> bool:
+    """A terminated agreement whose last day is still to come: it shows "eindigt op"."""
+    return (agreement.status == S.TERMINATED.value and agreement.terminated_on is not None
+            and agreement.terminated_on >= today)
+
+
+def display_status(agreement: Agreement, today: date) -> tuple[str, str]:
+    """The status label and colour to show, with "eindigt op <date>" until a later end date."""
+    if ends_later(agreement, today):
+        return (_("eindigt op %(date)s", date=format_date(agreement.terminated_on)),
+                "warning")
+    return status_label(agreement.status), STATUS_VARIANTS.get(agreement.status, "secondary")
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -772,6 +956,8 @@ class AgreementSummary:
     parties: int = 0
     superseded_by: int | None = None
     actions: list[str] = field(default_factory=list)
+    # Terminated with a last day still to come: shown as "eindigt op <date>".
+    ends_later: bool = False
 
 
 def agreements_for_trajectory(session: Session, user: User,
@@ -802,6 +988,7 @@ def agreements_for_trajectory(session: Session, user: User,
              if row[0].previous_version_id}
     trajectory = session.get(Trajectory, trajectory_id)
     manage = trajectory is not None and may_manage(user, trajectory)
+    today = today_brussels()
     summaries = []
     for agreement, placement, site_name, company_name in rows:
         signed, total = counts.get(agreement.id, (0, 0))
@@ -811,6 +998,7 @@ def agreements_for_trajectory(session: Session, user: User,
             superseded_by=newer.get(agreement.id),
             actions=available_actions(agreement, manage=manage,
                                       latest=agreement.id not in newer),
+            ends_later=ends_later(agreement, today),
         ))
     return summaries
 

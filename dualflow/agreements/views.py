@@ -40,10 +40,11 @@ signing_bp = Blueprint("signing", __name__)
 TRAJECTORY_ENDPOINTS = ("trajectories.detail", "trajectories.show", "trajectories.view")
 
 
-def add_error(form, error: DomainError) -> None:
-    """Show a refused action on the form field it concerns, else at the top of the form."""
+def add_error(form, error: DomainError, shown: tuple[str, ...] | None = None) -> None:
+    """Show a refused action on the form field it concerns (when the page shows that field),
+    else at the top of the form."""
     field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
+    if field is not None and (shown is None or error.field in shown):
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
@@ -108,17 +109,40 @@ def send_signature_request(invitation: services.Invitation, agreement: Agreement
 
 # --- the school's screens -----------------------------------------------------------------
 
-def _default_kind(hours: float) -> str:
-    rules = services.AgreementRules.from_config()
-    if hours < rules.internship_max_hours:
-        return AgreementKind.INTERNSHIP.value
-    return AgreementKind.ALTERNATING_TRAINING.value
+def _shown_fields(kind: str) -> tuple[str, ...]:
+    """The form fields the page shows for the programme's kind of agreement."""
+    amount = ("allowance_category" if kind == AgreementKind.ALTERNATING_TRAINING.value
+              else "monthly_allowance")
+    return ("starts_on", "ends_on", amount)
 
 
 def _terms(form: AgreementForm) -> dict:
-    return {"kind": form.kind.data, "starts_on": form.starts_on.data, "ends_on": form.ends_on.data,
-            "hours_per_week": form.hours_per_week.data,
+    return {"starts_on": form.starts_on.data, "ends_on": form.ends_on.data,
+            "allowance_category": form.allowance_category.data,
             "monthly_allowance": form.monthly_allowance.data}
+
+
+def _form_page(form: AgreementForm, parts, agreement: Agreement | None, status: int):
+    """The agreement form: the programme's kind, the placement's hours, and the amounts of the
+    allowance categories in force today."""
+    today = today_brussels()
+    kind = parts.programme.agreement_kind
+    rules = services.AgreementRules.from_config()
+    try:
+        services.check_hours(kind=kind, hours_per_week=parts.placement.hours_per_week,
+                             rules=rules)
+    except DomainError as error:
+        hours_problem = error.message
+    else:
+        hours_problem = None
+    url = trajectory_url(parts.trajectory.id)
+    form.monthly_allowance.label.text = str(services.AMOUNT_LABELS.get(kind, ""))
+    return render_template(
+        "agreements/form.html", form=form, parts=parts, agreement=agreement, kind=kind,
+        rules=rules, rates=services.allowances_in_force(db.session, today), today=today,
+        hours_problem=hours_problem, shown=_shown_fields(kind),
+        placement_url=f"{url}#placement-{parts.placement.id}" if url else None,
+        trajectory_url=url, **services.template_helpers()), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -134,23 +158,18 @@ def new():
     policy.guard("agreement.manage", parts.trajectory)
     form = AgreementForm()
     if request.method == "GET":
-        form.kind.data = _default_kind(placement.hours_per_week)
         form.starts_on.data, form.ends_on.data = placement.starts_on, placement.ends_on
-        form.hours_per_week.data = placement.hours_per_week
     if form.validate_on_submit():
         try:
             agreement = services.create_agreement(db.session, actor=current_user,
                                                   placement=placement, **_terms(form))
         except DomainError as error:
-            add_error(form, error)
+            add_error(form, error, _shown_fields(parts.programme.agreement_kind))
         else:
             flash(_("Het ontwerp van de overeenkomst is opgesteld. Kijk de PDF na en verstuur "
                     "ze ter ondertekening."), "success")
             return redirect(url_for("agreements.detail", agreement_id=agreement.id))
-    status = 200 if request.method == "GET" else 422
-    return render_template("agreements/form.html", form=form, parts=parts, agreement=None,
-                           rules=services.AgreementRules.from_config(),
-                           trajectory_url=trajectory_url(parts.trajectory.id)), status
+    return _form_page(form, parts, None, 200 if request.method == "GET" else 422)
 
 
 def _detail(agreement: Agreement, *, status: int = 200, terminate_form=None):
@@ -164,6 +183,8 @@ def _detail(agreement: Agreement, *, status: int = 200, terminate_form=None):
         document_id = getattr(agreement, key)
         if document_id:
             documents[key] = session.get(Document, document_id)
+    today = today_brussels()
+    status_text, status_variant = services.display_status(agreement, today)
     return render_template(
         "agreements/detail.html",
         agreement=agreement, parts=parts, manage=manage,
@@ -173,10 +194,16 @@ def _detail(agreement: Agreement, *, status: int = 200, terminate_form=None):
         may_download=policy.may(current_user, "agreement.download", agreement),
         history=services.history(session, agreement),
         send_form=SendForm(), terminate_form=terminate_form or TerminateForm(),
-        trajectory_url=trajectory_url(parts.trajectory.id), today=today_brussels(),
+        trajectory_url=trajectory_url(parts.trajectory.id), today=today,
         language_note=services.contract_language_note(agreement, parts),
         gaps=(contract.contract_gaps(session, agreement)
               if manage and agreement.status == AgreementStatus.DRAFT.value else []),
+        # The amount in force today, or on the last day of an agreement that has ended.
+        allowance_on=min(today, agreement.terminated_on or agreement.ends_on),
+        allowance_today=services.agreement_allowance(
+            session, agreement, min(today, agreement.terminated_on or agreement.ends_on)),
+        ends_later=services.ends_later(agreement, today),
+        status_text=status_text, status_variant=status_variant,
         **services.template_helpers(),
     ), status
 
@@ -201,19 +228,18 @@ def edit(agreement_id: int):
                 "ondertekende overeenkomst."), "warning")
         return redirect(url_for("agreements.detail", agreement_id=agreement.id))
     form = AgreementForm(obj=agreement)
+    if request.method == "GET" and agreement.allowance_category is not None:
+        form.monthly_allowance.data = None
     if form.validate_on_submit():
         try:
             services.update_draft(db.session, actor=current_user, agreement=agreement,
                                   **_terms(form))
         except DomainError as error:
-            add_error(form, error)
+            add_error(form, error, _shown_fields(parts.programme.agreement_kind))
         else:
             flash(_("Het ontwerp is bewaard."), "success")
             return redirect(url_for("agreements.detail", agreement_id=agreement.id))
-    status = 200 if request.method == "GET" else 422
-    return render_template("agreements/form.html", form=form, parts=parts, agreement=agreement,
-                           rules=services.AgreementRules.from_config(),
-                           trajectory_url=trajectory_url(parts.trajectory.id)), status
+    return _form_page(form, parts, agreement, 200 if request.method == "GET" else 422)
 
 
 @bp.get("/<int:agreement_id>/preview.pdf")
@@ -344,12 +370,18 @@ def terminate(agreement_id: int):
     if form.validate_on_submit():
         try:
             services.terminate(db.session, actor=current_user, agreement=agreement,
+                               kind=form.kind.data or None,
                                terminated_on=form.terminated_on.data, reason=form.reason.data)
         except DomainError as error:
             add_error(form, error)
         else:
-            flash(_("De overeenkomst is beëindigd op %(date)s.",
-                    date=format_date(agreement.terminated_on)), "success")
+            if agreement.terminated_on > today_brussels():
+                message = _("De overeenkomst en de plaatsing eindigen op %(date)s; tot dan blijft "
+                            "de overeenkomst gelden.", date=format_date(agreement.terminated_on))
+            else:
+                message = _("De overeenkomst is beëindigd op %(date)s.",
+                            date=format_date(agreement.terminated_on))
+            flash(message, "success")
             return redirect(url_for("agreements.detail", agreement_id=agreement.id))
     return _detail(agreement, status=422, terminate_form=form)
 

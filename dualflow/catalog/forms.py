@@ -165,6 +165,13 @@ class SectorForm(Form):
     )
 
 
+def agreement_kind_choices():
+    """The three kinds of agreement, labelled in the user's language."""
+    from dualflow.agreements.services import KIND_LABELS
+
+    return list(KIND_LABELS.items())
+
+
 class ProgrammeForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=30)])
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
@@ -175,6 +182,8 @@ class ProgrammeForm(Form):
                         default=Level.SECONDARY.value)
     stem_label = SelectField(_l("STEM-label"), choices=list(STEM_LABELS.items()),
                              default=StemLabel.NON_STEM.value)
+    agreement_kind = SelectField(_l("Soort overeenkomst"), choices=agreement_kind_choices,
+                                 default="alternating_training", validate_choice=False)
     is_active = BooleanField(_l("Actief"), default=True)
 
 

@@ -14,7 +14,7 @@ from dualflow.accounts.models import User
 from dualflow.catalog.models import Competency, Programme, School, SchoolHoliday, Sector
 from dualflow.errors import DomainError
 from dualflow.evaluations.models import EvaluationScore
-from dualflow.modelbase import CompetencyLocation, Level, StemLabel, Track
+from dualflow.modelbase import AgreementKind, CompetencyLocation, Level, StemLabel, Track
 
 SCHOOL_KINDS = ("secondary", "adult_education", "syntra", "higher_education")
 
@@ -63,7 +63,8 @@ SECTOR_LIMITS: dict[str, tuple[int, int]] = {
 
 EVALUATION_INTERVAL_LIMITS = (1, 52)
 
-PROGRAMME_FIELDS = ("code", "name", "sector_id", "track", "level", "stem_label", "is_active")
+PROGRAMME_FIELDS = ("code", "name", "sector_id", "track", "level", "stem_label", "agreement_kind",
+                    "is_active")
 
 COMPETENCY_FIELDS = ("code", "title", "location")
 
@@ -320,6 +321,20 @@ def _check_programme(session: Session, values: dict[str, Any], *,
             _ensure_choice(values[field], allowed, field)
     if "sector_id" in values and session.get(Sector, values["sector_id"] or 0) is None:
         raise DomainError(_("Kies een bestaande sector."), field="sector_id")
+    if "agreement_kind" in values:
+        # The kind of agreement is fixed per programme (DOMAIN.md, Agreement); part-time
+        # employment only in a sector that allows it.
+        _ensure_choice(values["agreement_kind"], AgreementKind, "agreement_kind")
+        sector_id = values.get("sector_id")
+        if sector_id is None and exclude_id is not None:
+            sector_id = session.get(Programme, exclude_id).sector_id
+        sector = session.get(Sector, sector_id or 0)
+        if (values["agreement_kind"] == AgreementKind.PART_TIME_EMPLOYMENT.value
+                and sector is not None and not sector.allows_part_time_employment):
+            raise DomainError(
+                _("De sector %(sector)s staat geen deeltijdse arbeidsovereenkomst toe; kies een "
+                  "ander soort overeenkomst, of laat de sector het eerst toestaan.",
+                  sector=sector.name), field="agreement_kind")
     if "code" in values:
         _ensure_unique(
             session, Programme, Programme.code, values["code"],

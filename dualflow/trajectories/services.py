@@ -18,7 +18,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, func, or_, select, true
+from sqlalchemy import and_, delete, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -215,8 +215,10 @@ def signed_agreement_exists(today: date, *, seen_by: User | None = None):
     return exists().where(
         Placement.trajectory_id == Trajectory.id,
         Agreement.placement_id == Placement.id,
-        Agreement.status == AgreementStatus.SIGNED.value,
-        Agreement.ends_on >= today,
+        # A terminated agreement still counts until its last day (a termination dated later).
+        or_(and_(Agreement.status == AgreementStatus.SIGNED.value, Agreement.ends_on >= today),
+            and_(Agreement.status == AgreementStatus.TERMINATED.value,
+                 Agreement.terminated_on >= today)),
         Placement.ends_on >= today,
         true() if seen_by is None else policy.visible(seen_by, Placement),
     )
@@ -1048,7 +1050,9 @@ def placements(session: Session, trajectory: Trajectory, *,
 def has_signed_agreement(rows: list[PlacementRow], today: date) -> bool:
     """A signed agreement of one of the placements covers today or starts later."""
     return any(
-        agreement.status == AgreementStatus.SIGNED.value and agreement.ends_on >= today
+        ((agreement.status == AgreementStatus.SIGNED.value and agreement.ends_on >= today)
+         or (agreement.status == AgreementStatus.TERMINATED.value
+         and agreement.terminated_on is not None and agreement.terminated_on >= today))
         and row.placement.ends_on >= today
         for row in rows for agreement in row.agreements
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -53,9 +52,9 @@ def scene(session, world) -> SimpleNamespace:
 
 
 def draft(session, scene, placement=None, **fields):
-    """A draft created through the service by coordinator A (alternating training, € 480)."""
-    fields.setdefault("kind", "alternating_training")
-    fields.setdefault("monthly_allowance", Decimal("480"))
+    """A draft created through the service by coordinator A (the programme's kind: alternating
+    training, allowance category 1 unless told)."""
+    fields.setdefault("allowance_category", 1)
     agreement = services.create_agreement(session, actor=scene.coordinator_a,
                                           placement=placement or scene.place_a, **fields)
     session.commit()

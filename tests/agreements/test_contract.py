@@ -48,7 +48,7 @@ def test_sent_contract_holds_parties_dates_hours_allowance_and_annex(session, sc
     assert "Overeenkomst alternerende opleiding" in text
     assert "01/09/2026" in text and "30/06/2027" in text
     assert "24 uur per week" in text
-    assert "€ 480,00" in text
+    assert "categorie 1" in text and "€ 600,50" in text
     # The annex: the training plan with the programme's competencies and the moments.
     assert "BIJLAGE 1 BIJ OVK-" in text and "Opleidingsplan" in text
     for title in ("Metselwerk uitzetten volgens plan", "Bouwplannen lezen", "Voegwerk uitvoeren",
@@ -105,6 +105,7 @@ def test_each_kind_has_its_own_contract(session, scene):
     for kind, (title, pay) in titles.items():
         agreement.kind = kind
         agreement.hours_per_week = 16 if kind == "internship" else 24
+        agreement.allowance_category = 1 if kind == "alternating_training" else None
         data = contract.contract_data(session, agreement, today=TODAY)
         text = pdf_text(contract.render(data))
         assert title in text and pay in text, kind

@@ -25,9 +25,9 @@ def test_french_speaking_learner_at_a_flemish_site_gets_a_dutch_contract(session
     assert scene.site_b1.postcode == "9000" and scene.learner_c.language == "fr"
     agreement, _tokens = sent(session, scene, scene.place_c)
     text = contract_text(session, agreement)
-    for dutch in (*DUTCH, "Chloé Lambert", "€ 480,00"):
+    for dutch in (*DUTCH, "Chloé Lambert", "€ 600,50"):
         assert dutch in text, dutch
-    for french in (*FRENCH, "480,00 €"):
+    for french in (*FRENCH, "600,50 €"):
         assert french not in text, french
     # The learner still signs in French: the mail and page are not the contract.
     learner_row = session.execute(select(Signature).where(
@@ -42,7 +42,7 @@ def test_french_speaking_learner_at_a_brussels_site_gets_a_french_contract(sessi
     content = session.get(Document, agreement.document_id).content
     text = pdf_text(content)
     for french in (*FRENCH, "Chloé Lambert", "L'apprenant", "ANNEXE 1 À LA",
-                   "Compétences acquises sur le lieu de travail", "480,00 €", "lu et approuvé"):
+                   "Compétences acquises sur le lieu de travail", "600,50 €", "lu et approuvé"):
         assert french in text, french
     for dutch in DUTCH:
         assert dutch not in text, dutch

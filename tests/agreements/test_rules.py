@@ -1,4 +1,5 @@
-"""The rules of the three kinds: hours a week (boundary 20), allowance, sector, dates."""
+"""The rules of the three kinds: the programme's kind, the placement's hours (boundary 20), the
+allowance (OAO: a category, never a free amount), the sector, dates."""
 
 from __future__ import annotations
 
@@ -14,9 +15,19 @@ from dualflow.errors import DomainError, NotAllowed
 from tests.agreements.conftest import draft
 
 
-def create(session, scene, placement=None, **fields):
-    fields.setdefault("kind", "alternating_training")
-    fields.setdefault("monthly_allowance", Decimal("480"))
+def arrange(session, scene, kind=None, hours=None):
+    """The programme's kind and the placement's hours, as the admin and coordinator set them."""
+    if kind is not None:
+        scene.programme_a.agreement_kind = kind
+    if hours is not None:
+        scene.place_a.hours_per_week = hours
+    session.commit()
+
+
+def create(session, scene, placement=None, *, kind=None, hours=None, **fields):
+    arrange(session, scene, kind, hours)
+    if (kind or scene.programme_a.agreement_kind) == "alternating_training":
+        fields.setdefault("allowance_category", 2)
     return services.create_agreement(session, actor=scene.coordinator_a,
                                      placement=placement or scene.place_a, **fields)
 
@@ -30,62 +41,71 @@ def refused(session, scene, field, **fields):
     return error.value.message
 
 
-def test_defaults_come_from_the_placement(session, scene):
+def test_defaults_come_from_the_placement_and_the_kind_from_the_programme(session, scene):
     agreement = create(session, scene)
     assert (agreement.starts_on, agreement.ends_on) == (scene.place_a.starts_on,
                                                         scene.place_a.ends_on)
     assert agreement.hours_per_week == 24 and agreement.status == "draft"
+    assert agreement.kind == "alternating_training" == scene.programme_a.agreement_kind
     assert agreement.version == 1 and agreement.created_by_id == scene.coordinator_a.id
+    assert agreement.allowance_category == 2 and agreement.monthly_allowance == 0
+
+
+def test_the_kind_cannot_be_chosen(session, scene):
+    with pytest.raises(TypeError):
+        services.create_agreement(session, actor=scene.coordinator_a, placement=scene.place_a,
+                                  kind="internship", allowance_category=1)
 
 
 @pytest.mark.parametrize("hours", [0.5, 12, 19.5, 19.99])
 def test_internship_is_under_20_hours_without_allowance(session, scene, hours):
-    agreement = create(session, scene, kind="internship", hours_per_week=hours,
-                       monthly_allowance=0)
+    agreement = create(session, scene, kind="internship", hours=hours)
     assert agreement.kind == "internship" and agreement.monthly_allowance == 0
+    assert agreement.hours_per_week == hours and agreement.allowance_category is None
 
 
-def test_internship_of_20_hours_is_refused(session, scene):
-    message = refused(session, scene, "hours_per_week", kind="internship", hours_per_week=20,
-                      monthly_allowance=0)
-    assert "minder dan 20 uur" in message
+def test_internship_placement_of_20_hours_is_refused_with_a_word_on_the_placement(session,
+                                                                                  scene):
+    message = refused(session, scene, "hours_per_week", kind="internship", hours=20)
+    assert "minder dan 20 uur" in message and "Wijzig de uren van de plaatsing" in message
 
 
-def test_internship_with_an_allowance_is_refused(session, scene):
-    message = refused(session, scene, "monthly_allowance", kind="internship",
-                      hours_per_week=16, monthly_allowance=Decimal("0.01"))
-    assert "geen leervergoeding" in message
+def test_internship_may_state_an_expense_allowance_but_no_category(session, scene):
+    agreement = create(session, scene, kind="internship", hours=16, monthly_allowance="45,50")
+    assert agreement.monthly_allowance == Decimal("45.50")
+    session.rollback()
+    message = refused(session, scene, "allowance_category", kind="internship", hours=16,
+                      allowance_category=1)
+    assert "Alleen een overeenkomst alternerende opleiding" in message
 
 
 @pytest.mark.parametrize("hours", [20, 20.5, 38, 50])
 def test_alternating_training_needs_at_least_20_hours(session, scene, hours):
-    assert create(session, scene, hours_per_week=hours).hours_per_week == hours
+    assert create(session, scene, hours=hours).hours_per_week == hours
 
 
-def test_alternating_training_of_19_5_hours_is_refused(session, scene):
-    message = refused(session, scene, "hours_per_week", hours_per_week=19.5)
+def test_alternating_training_placement_of_19_5_hours_is_refused(session, scene):
+    message = refused(session, scene, "hours_per_week", hours=19.5)
     assert "minstens 20 uur" in message and "19,5" in message
+    assert "Wijzig de uren van de plaatsing" in message
 
 
-@pytest.mark.parametrize("amount", ["0.01", "520", "520.00", "300,50"])
-def test_alternating_allowance_up_to_the_maximum(session, scene, amount):
-    agreement = create(session, scene, monthly_allowance=amount)
-    assert Decimal("0") < agreement.monthly_allowance <= Decimal("520")
+@pytest.mark.parametrize("category", [1, 2, 3])
+def test_alternating_training_records_the_category(session, scene, category):
+    agreement = create(session, scene, allowance_category=category)
+    assert agreement.allowance_category == category and agreement.monthly_allowance == 0
 
 
-@pytest.mark.parametrize("amount", ["0", None, "", "-5"])
-def test_alternating_without_allowance_is_refused(session, scene, amount):
-    refused(session, scene, "monthly_allowance", monthly_allowance=amount)
+@pytest.mark.parametrize("category", [None, 0, 4])
+def test_alternating_training_without_a_category_is_refused(session, scene, category):
+    message = refused(session, scene, "allowance_category", allowance_category=category)
+    assert "categorie" in message
 
 
-def test_alternating_allowance_above_the_maximum_is_refused(session, scene):
-    message = refused(session, scene, "monthly_allowance", monthly_allowance="520.01")
-    assert "€ 520,00" in message
-
-
-def test_maximum_comes_from_the_configuration(session, scene, app, monkeypatch):
-    monkeypatch.setitem(app.config, "AGREEMENT_MAX_ALLOWANCE", Decimal("600"))
-    assert create(session, scene, monthly_allowance="590").monthly_allowance == Decimal("590")
+@pytest.mark.parametrize("amount", ["480", "0.01", "600.50", "-5"])
+def test_a_free_amount_for_an_alternating_training_is_refused(session, scene, amount):
+    message = refused(session, scene, "monthly_allowance", monthly_allowance=amount)
+    assert "vaste, geïndexeerde bedrag van de categorie" in message
 
 
 def test_nonsense_amount_is_refused(session, scene):
@@ -99,21 +119,18 @@ def test_part_time_employment_only_in_a_sector_that_allows_it(session, scene):
     scene.sector_a.allows_part_time_employment = True
     session.commit()
     agreement = create(session, scene, kind="part_time_employment", monthly_allowance="1200")
-    assert agreement.kind == "part_time_employment"
+    assert agreement.kind == "part_time_employment" and agreement.allowance_category is None
 
 
-def test_part_time_employment_needs_20_hours_and_a_wage(session, scene):
+def test_part_time_employment_needs_20_hours_and_a_wage_and_no_category(session, scene):
     scene.sector_a.allows_part_time_employment = True
     session.commit()
-    refused(session, scene, "hours_per_week", kind="part_time_employment", hours_per_week=19.5,
+    refused(session, scene, "hours_per_week", kind="part_time_employment", hours=19.5,
             monthly_allowance="1200")
-    refused(session, scene, "monthly_allowance", kind="part_time_employment",
+    refused(session, scene, "monthly_allowance", kind="part_time_employment", hours=24,
             monthly_allowance="0")
-
-
-@pytest.mark.parametrize("hours", [0, -1, 50.5])
-def test_hours_out_of_range_are_refused(session, scene, hours):
-    refused(session, scene, "hours_per_week", hours_per_week=hours)
+    refused(session, scene, "allowance_category", kind="part_time_employment",
+            monthly_allowance="1200", allowance_category=1)
 
 
 def test_dates_on_the_placement_boundaries_are_accepted(session, scene):
@@ -137,10 +154,6 @@ def test_end_before_start_is_refused(session, scene):
     refused(session, scene, "ends_on", starts_on=date(2026, 10, 1), ends_on=date(2026, 9, 30))
 
 
-def test_unknown_kind_is_refused(session, scene):
-    refused(session, scene, "kind", kind="apprenticeship")
-
-
 def test_one_agreement_per_placement_then_versions(session, scene):
     draft(session, scene)
     with pytest.raises(DomainError, match="bestaat al een overeenkomst"):
@@ -150,10 +163,10 @@ def test_one_agreement_per_placement_then_versions(session, scene):
 def test_coordinator_of_another_school_may_not_draw_up(session, scene):
     with pytest.raises(NotAllowed):
         services.create_agreement(session, actor=scene.coordinator_b, placement=scene.place_a,
-                                  kind="alternating_training", monthly_allowance=480)
+                                  allowance_category=1)
     with pytest.raises(NotAllowed):
         services.create_agreement(session, actor=scene.company_user_a, placement=scene.place_a,
-                                  kind="alternating_training", monthly_allowance=480)
+                                  allowance_category=1)
 
 
 def test_ended_trajectory_gets_no_new_agreement(session, scene):
@@ -163,15 +176,26 @@ def test_ended_trajectory_gets_no_new_agreement(session, scene):
         create(session, scene)
 
 
-def test_draft_edit_checks_the_same_rules(session, scene):
+def test_draft_follows_the_programme_and_the_placement_and_checks_the_same_rules(session, scene):
     agreement = draft(session, scene)
+    arrange(session, scene, kind="internship")
     with pytest.raises(DomainError) as error:
         services.update_draft(session, actor=scene.coordinator_a, agreement=agreement,
-                              kind="internship", starts_on=agreement.starts_on,
-                              ends_on=agreement.ends_on, hours_per_week=24, monthly_allowance=0)
+                              starts_on=agreement.starts_on, ends_on=agreement.ends_on)
     assert error.value.field == "hours_per_week"
     session.rollback()
+    arrange(session, scene, kind="internship", hours=16)
     services.update_draft(session, actor=scene.coordinator_a, agreement=agreement,
-                          kind="internship", starts_on=agreement.starts_on,
-                          ends_on=agreement.ends_on, hours_per_week=16, monthly_allowance=0)
+                          starts_on=agreement.starts_on, ends_on=agreement.ends_on)
     assert (agreement.kind, agreement.hours_per_week) == ("internship", 16)
+    assert agreement.allowance_category is None
+
+
+def test_sending_takes_the_placement_hours_as_they_are_now(session, scene):
+    agreement = draft(session, scene)
+    arrange(session, scene, hours=30)
+    from tests.agreements.conftest import TODAY
+
+    services.send_for_signature(session, actor=scene.coordinator_a, agreement=agreement,
+                                today=TODAY)
+    assert agreement.hours_per_week == 30 and agreement.contract_data["hours"] == "30"

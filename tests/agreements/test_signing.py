@@ -161,8 +161,8 @@ def test_link_for_a_document_that_changed_is_refused(session, scene):
         services.open_link(session, raw_token=old["guardian"], now=NOW)
     assert refused.value.reason == "changed"
     services.update_draft(session, actor=scene.coordinator_a, agreement=agreement,
-                          kind="alternating_training", starts_on=agreement.starts_on,
-                          ends_on=agreement.ends_on, hours_per_week=28, monthly_allowance=500)
+                          starts_on=agreement.starts_on, ends_on=agreement.ends_on,
+                          allowance_category=2)
     invitations = services.send_for_signature(session, actor=scene.coordinator_a,
                                               agreement=agreement, today=TODAY, now=NOW)
     session.commit()

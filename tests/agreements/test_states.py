@@ -32,9 +32,10 @@ def send(session, scene, agreement):
                                        today=TODAY, now=NOW)
 
 
-def terminate(session, scene, agreement, on=date(2027, 2, 15), reason="Bedrijf sluit"):
+def terminate(session, scene, agreement, on=date(2027, 2, 15), reason="Bedrijf sluit",
+              kind="mutual"):
     return services.terminate(session, actor=scene.coordinator_a, agreement=agreement,
-                              terminated_on=on, reason=reason)
+                              kind=kind, terminated_on=on, reason=reason)
 
 
 def test_the_happy_path_is_audited_step_by_step(session, scene):
@@ -96,9 +97,8 @@ def test_a_sent_agreement_is_not_edited(session, scene):
     agreement, _tokens = sent(session, scene)
     with pytest.raises(DomainError, match="Neem ze eerst terug"):
         services.update_draft(session, actor=scene.coordinator_a, agreement=agreement,
-                              kind="alternating_training", starts_on=agreement.starts_on,
-                              ends_on=agreement.ends_on, hours_per_week=30,
-                              monthly_allowance=400)
+                              starts_on=agreement.starts_on,
+                              ends_on=agreement.ends_on, allowance_category=3)
 
 
 def test_a_signed_agreement_is_never_edited_a_change_is_a_new_version(session, scene):
@@ -106,19 +106,18 @@ def test_a_signed_agreement_is_never_edited_a_change_is_a_new_version(session, s
     final = session.get(Document, agreement.signed_document_id)
     with pytest.raises(DomainError, match="nooit gewijzigd; maak een nieuwe versie"):
         services.update_draft(session, actor=scene.coordinator_a, agreement=agreement,
-                              kind="alternating_training", starts_on=agreement.starts_on,
-                              ends_on=agreement.ends_on, hours_per_week=30,
-                              monthly_allowance=400)
+                              starts_on=agreement.starts_on,
+                              ends_on=agreement.ends_on, allowance_category=3)
     session.rollback()
     copy = services.new_version(session, actor=scene.coordinator_a, agreement=agreement)
     services.update_draft(session, actor=scene.coordinator_a, agreement=copy,
-                          kind="alternating_training", starts_on=copy.starts_on,
-                          ends_on=copy.ends_on, hours_per_week=30, monthly_allowance=400)
+                          starts_on=copy.starts_on, ends_on=copy.ends_on,
+                          allowance_category=3)
     session.commit()
     assert (copy.version, copy.previous_version_id, copy.status) == (2, agreement.id, "draft")
     assert copy.document_id is None and copy.signed_document_id is None
     old = session.get(Agreement, agreement.id)
-    assert (old.status, old.hours_per_week, old.monthly_allowance) == ("signed", 24, 480)
+    assert (old.status, old.allowance_category, copy.allowance_category) == ("signed", 1, 3)
     assert session.get(Document, old.signed_document_id).sha256 == final.sha256
     assert actions(session, copy.id) == ["agreement.versioned", "agreement.updated"]
     # Only one newer version at a time, and only from the latest.
@@ -159,6 +158,11 @@ def test_termination_needs_a_date_inside_the_agreement_and_a_reason(session, sce
     with pytest.raises(DomainError) as error:
         terminate(session, scene, agreement, on=None)
     assert error.value.field == "terminated_on"
+    for kind in (None, "", "fired"):
+        with pytest.raises(DomainError) as error:
+            terminate(session, scene, agreement, kind=kind)
+        assert error.value.field == "kind" and "Kies hoe" in error.value.message
+    assert session.get(Agreement, agreement.id).status == "signed"
 
 
 def test_early_termination_restarts_the_20_day_clock(session, scene):
@@ -170,6 +174,9 @@ def test_early_termination_restarts_the_20_day_clock(session, scene):
     assert scene.traj_a.agreement_clock_starts_on == date(2027, 2, 16)
     assert actions(session, scene.traj_a.id, "trajectories") == [
         "trajectory.agreement_clock_restarted"]
+    # The end date ends the placement too, audited.
+    assert scene.place_a.ends_on == date(2027, 2, 15)
+    assert actions(session, scene.place_a.id, "placements") == ["placement.ended"]
 
 
 def test_termination_on_the_end_date_does_not_restart_the_clock(session, scene):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -24,13 +23,13 @@ def two(session, scene):
     """traj_a at company A (Mia) until January, then at company B (mentor_b) from February."""
     scene.place_a.ends_on = date(2027, 1, 31)
     session.flush()
-    agreement_a, tokens = sent(session, scene, now=utcnow(), monthly_allowance=Decimal("487.65"))
+    agreement_a, tokens = sent(session, scene, now=utcnow(), allowance_category=3)
     sign_all(session, agreement_a, tokens, now=utcnow())
     rec = factories.recognition(session, scene.site_b1, scene.programme_a)
     scene.place_ab = factories.placement(session, scene.traj_a, scene.mentor_b, rec,
                                          starts_on=date(2027, 2, 1), ends_on=date(2027, 6, 30))
     scene.agreement_b = draft(session, scene, scene.place_ab,
-                              monthly_allowance=Decimal("512.34"))
+                              allowance_category=1)
     scene.agreement_a = agreement_a
     first = session.execute(select(EvaluationMoment).where(
         EvaluationMoment.trajectory_id == scene.traj_a.id,
@@ -59,7 +58,7 @@ def test_company_b_gets_404_on_what_belongs_to_company_a(app, session, two, who)
     page = client.get(f"/trajectories/{two.traj_a.id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for secret in ("487,65", "487.65", "sofie@bouwa.be", "192.0.2.10", two.site_a1.name,
+    for secret in ("714,40", "714.40", "sofie@bouwa.be", "192.0.2.10", two.site_a1.name,
                    "Conceptcommentaar", f"/evaluations/{two.moment_a.id}\""):
         assert secret not in html, secret
     assert two.site_b1.name in html or two.company_b.name in html

@@ -33,8 +33,7 @@ def totals(session):
 
 
 def form(**overrides):
-    data = {"kind": "alternating_training", "starts_on": "2026-09-01", "ends_on": "2027-06-30",
-            "hours_per_week": "24", "monthly_allowance": "480"}
+    data = {"starts_on": "2026-09-01", "ends_on": "2027-06-30", "allowance_category": "1"}
     data.update(overrides)
     return data
 
@@ -44,22 +43,47 @@ def test_coordinator_drafts_from_a_placement(coordinator, session, scene):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'value="2026-09-01"' in html and "Overeenkomst opstellen" in html
-    response = coordinator.post(f"/agreements/new?placement={scene.place_a.id}", data=form())
+    # The kind is the programme's, shown as text with the reason; no hours field.
+    assert 'name="kind"' not in html and 'name="hours_per_week"' not in html
+    assert "Je kan dit dus niet zelf kiezen" in html
+    # Each category with the amount in force today; no free amount for an OAO.
+    for amount in ("€ 600,50", "€ 662,60", "€ 714,40"):
+        assert amount in html
+    assert 'name="monthly_allowance"' not in html
+    response = coordinator.post(f"/agreements/new?placement={scene.place_a.id}",
+                                data=form(allowance_category="2"))
     assert response.status_code == 302
     agreement = session.execute(select(Agreement)).scalar_one()
-    assert (agreement.kind, agreement.status, float(agreement.monthly_allowance)) == (
-        "alternating_training", "draft", 480.0)
+    assert (agreement.kind, agreement.status, agreement.allowance_category,
+            float(agreement.monthly_allowance)) == ("alternating_training", "draft", 2, 0.0)
     detail = coordinator.get(response.location).get_data(as_text=True)
     assert "Versturen ter ondertekening" in detail and "Ontwerp opgesteld" in detail
+    assert "Categorie 2" in detail and "€ 662,60 per maand vandaag" in detail
 
 
 def test_a_refused_draft_is_422_and_writes_nothing(coordinator, session, scene):
     before = totals(session)
+    # A free amount for an OAO is refused, and said at the top (the field is not on the page).
     response = coordinator.post(f"/agreements/new?placement={scene.place_a.id}",
-                                data=form(kind="internship", hours_per_week="20",
-                                          monthly_allowance="0"))
+                                data=form(monthly_allowance="480"))
+    assert response.status_code == 422
+    assert "vaste, geïndexeerde bedrag van de categorie" in response.get_data(as_text=True)
+    response = coordinator.post(f"/agreements/new?placement={scene.place_a.id}",
+                                data=form(allowance_category=""))
+    assert response.status_code == 422
+    assert "Kies de categorie van de leervergoeding" in response.get_data(as_text=True)
+    # A kind posted anyway changes nothing: the programme's kind is checked against the hours.
+    scene.programme_a.agreement_kind = "internship"
+    session.commit()
+    page = coordinator.get(f"/agreements/new?placement={scene.place_a.id}")
+    assert "Wijzig de uren van de plaatsing" in page.get_data(as_text=True)
+    assert f"#placement-{scene.place_a.id}" in page.get_data(as_text=True)
+    response = coordinator.post(f"/agreements/new?placement={scene.place_a.id}",
+                                data=form(kind="alternating_training", allowance_category=""))
     assert response.status_code == 422
     assert "minder dan 20 uur" in response.get_data(as_text=True)
+    scene.programme_a.agreement_kind = "alternating_training"
+    session.commit()
     response = coordinator.post(f"/agreements/new?placement={scene.place_a.id}",
                                 data=form(ends_on="2027-07-01"))
     assert response.status_code == 422
@@ -75,11 +99,14 @@ def test_new_without_a_visible_placement_is_404(coordinator, app, session, scene
 def test_edit_a_draft_and_preview_it(coordinator, session, scene):
     agreement = draft(session, scene)
     assert coordinator.get(f"/agreements/{agreement.id}/edit").status_code == 200
+    scene.place_a.hours_per_week = 30
+    session.commit()
     response = coordinator.post(f"/agreements/{agreement.id}/edit",
-                                data=form(hours_per_week="30", monthly_allowance="500"))
+                                data=form(allowance_category="3"))
     assert response.status_code == 302
     session.expire_all()
-    assert session.get(Agreement, agreement.id).hours_per_week == 30
+    saved = session.get(Agreement, agreement.id)
+    assert (saved.hours_per_week, saved.allowance_category) == (30, 3)
     preview = coordinator.get(f"/agreements/{agreement.id}/preview.pdf")
     assert preview.status_code == 200 and preview.mimetype == "application/pdf"
     assert preview.data.startswith(b"%PDF-")
@@ -129,18 +156,23 @@ def test_resend_link_over_http(coordinator, session, scene, outbox):
 def test_reopen_terminate_and_new_version_over_http(coordinator, session, scene):
     agreement, tokens = sent(session, scene)
     assert coordinator.post(f"/agreements/{agreement.id}/terminate", data={
-        "terminated_on": "2027-01-31", "reason": "x"}).status_code == 422
+        "kind": "notice", "terminated_on": "2026-11-30", "reason": "x"}).status_code == 422
     sign_all(session, agreement, tokens)
     bad = coordinator.post(f"/agreements/{agreement.id}/terminate",
-                           data={"terminated_on": "2027-01-31", "reason": ""})
+                           data={"kind": "notice", "terminated_on": "2026-11-30", "reason": ""})
     assert bad.status_code == 422
+    no_kind = coordinator.post(f"/agreements/{agreement.id}/terminate",
+                               data={"terminated_on": "2026-11-30", "reason": "Failliet"})
+    assert no_kind.status_code == 422
+    assert "Kies hoe de overeenkomst eindigt" in no_kind.get_data(as_text=True)
     ok = coordinator.post(f"/agreements/{agreement.id}/terminate",
-                          data={"terminated_on": "2027-01-31", "reason": "Bedrijf failliet"})
+                          data={"kind": "notice", "terminated_on": "2026-11-30",
+                                "reason": "Bedrijf failliet"})
     assert ok.status_code == 302
     session.expire_all()
     assert session.get(Agreement, agreement.id).status == "terminated"
-    assert "Beëindigd op 31/01/2027" in coordinator.get(
-        f"/agreements/{agreement.id}").get_data(as_text=True)
+    page = coordinator.get(f"/agreements/{agreement.id}").get_data(as_text=True)
+    assert "Beëindigd op 30/11/2026" in page and "Opzegging door een partij" in page
     assert coordinator.post(f"/agreements/{agreement.id}/new-version").status_code == 422
 
 
@@ -237,8 +269,9 @@ def test_terminating_early_over_http_restarts_the_clock(coordinator, session, sc
     agreement, tokens = sent(session, scene)
     sign_all(session, agreement, tokens)
     coordinator.post(f"/agreements/{agreement.id}/terminate",
-                     data={"terminated_on": "2026-12-18", "reason": "Verhuis"})
+                     data={"kind": "left_programme", "terminated_on": "2026-11-18",
+                           "reason": "Verhuis"})
     session.expire_all()
-    assert session.get(Trajectory, scene.traj_a.id).agreement_clock_starts_on == date(2026, 12,
+    assert session.get(Trajectory, scene.traj_a.id).agreement_clock_starts_on == date(2026, 11,
                                                                                       19)
     assert "Beëindigd" in coordinator.get(f"/agreements/{agreement.id}").get_data(as_text=True)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
+from dualflow.agreements.models import AllowanceRate
 from dualflow.extensions import db
 from dualflow.models import metadata
 from tests import factories
@@ -57,6 +60,11 @@ def _wipe(app) -> None:
             else:
                 for table in reversed(metadata.sorted_tables):
                     connection.execute(table.delete())
+            # The reference rows the migrations seed come back, for the tests that follow.
+            connection.execute(AllowanceRate.__table__.insert(), [
+                {"category": category, "valid_from": date(2024, 5, 1), "amount": Decimal(amount),
+                 "created_at": datetime.now(UTC)}
+                for category, amount in ((1, "600.50"), (2, "662.60"), (3, "714.40"))])
 
 
 @pytest.fixture(scope="package")

@@ -134,10 +134,11 @@ def test_agreement_from_registration_to_signed_pdf(page, browser, live_server, a
     page.wait_for_url(re.compile(r"/trajectories/\d+#placement-\d+$"))
     expect(page.locator(".alert-success")).to_contain_text(f"geplaatst bij {SITE_NAME}")
 
-    # ... drafts the agreement (alternating training, 24 h, € 480) ...
+    # ... drafts the agreement (the programme's alternating training, 24 h, category 2) ...
     page.get_by_role("link", name=re.compile("Overeenkomst opstellen")).click()
-    expect(page.locator("select[name=kind]")).to_have_value("alternating_training")
-    page.fill("input[name=monthly_allowance]", "480.00")
+    expect(page.locator(".df-agreement-kind")).to_contain_text(
+        "Overeenkomst alternerende opleiding")
+    page.check("input[name=allowance_category][value='2']")
     page.get_by_role("button", name="Ontwerp bewaren").click()
     page.wait_for_url(re.compile(r"/agreements/\d+$"))
     agreement_url = page.url
