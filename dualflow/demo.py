@@ -217,6 +217,21 @@ SECTORS: list[dict[str, Any]] = [
 
 W, S, B = "workplace", "school", "both"
 
+# The kind of agreement each sector's programmes use (DOMAIN.md: fixed per programme). The
+# chemistry programmes keep a workplace part under 20 hours (SAO); horeca, where the social
+# Maribel applies, employs part-time; the others train under an OAO.
+SECTOR_AGREEMENT_KIND = {"CHEMIE": "internship", "HORECA": "part_time_employment"}
+
+
+def programme_kind(sector: str) -> str:
+    """The demo programme's kind of agreement."""
+    return SECTOR_AGREEMENT_KIND.get(sector, "alternating_training")
+
+
+def demo_hours(sector: str, drawn: float) -> float:
+    """Workplace hours a week that fit the programme's kind: under 20 for an SAO."""
+    return 16.0 if programme_kind(sector) == "internship" else drawn
+
 # Competence clusters every programme of the sector shares.
 SECTOR_COMPETENCIES: dict[str, list[tuple[str, str]]] = {
     "BOUW": [("Veilig, ergonomisch en milieubewust werken op de bouwplaats", W),
@@ -681,6 +696,7 @@ def ensure_catalog(session: Session) -> dict[str, Any]:
         programmes[code] = loader.ensure(
             programme_index, Programme, {"code": code}, name=name,
             sector_id=sectors[sector].id, track=track, stem_label=stem, level=level,
+            agreement_kind=programme_kind(sector),
         )
     session.flush()
     ids = [p.id for p in programmes.values()]
@@ -1090,7 +1106,8 @@ def _demo_learner_plans(year: int, rng: random.Random, fake: Faker) -> list[dict
                     school=school, programme=code, year=year, rotation=rotation,
                     trajectory_fields=trajectory_fields(year, status, ended, code,
                                                         5 + k % 2),
-                    hours=16.0 if code.startswith("CH-") else float(rng.choice((20, 24, 24, 28))),
+                    hours=demo_hours(programme_specs[code][2],
+                                     float(rng.choice((20, 24, 24, 28)))),
                     placement_delay=rng.randint(0, 10),
                     # Still looking for a workplace: the second learner of some programmes.
                     unplaced=(k == 1 and code in ("EL-EIN", "HA-VK", "ZW-ZK")
@@ -1115,7 +1132,8 @@ def _demo_learner_plans(year: int, rng: random.Random, fake: Faker) -> list[dict
                 plan.update(
                     school=school, programme=code, year=school_year, rotation=rotation,
                     trajectory_fields=trajectory_fields(school_year, status, ended, code, 6),
-                    hours=float(rng.choice((20, 24, 24, 28))),
+                    hours=demo_hours(programme_specs[code][2],
+                                     float(rng.choice((20, 24, 24, 28)))),
                     placement_delay=rng.randint(0, 10), unplaced=False,
                 )
                 plans.append(plan)
@@ -1142,13 +1160,11 @@ def _demo_agreements(session: Session, loader: _Loader, plans: list[dict[str, An
         placement, trajectory, learner = plan["placement"], plan["trajectory"], plan["learner"]
         sector = sectors[sector_of_code[plan["programme"]]]
         hours = placement.hours_per_week
-        if hours < 20:
-            kind, allowance = "internship", Decimal("0")
-        elif sector.allows_part_time_employment and n % 2 == 0:
-            kind, allowance = "part_time_employment", Decimal("1120.00")
-        else:
-            # The OAO allowance is the indexed amount of the learner's category, not a number.
-            kind, allowance = "alternating_training", Decimal("0")
+        kind = programme_kind(sector.code)
+        # The OAO allowance is the indexed amount of the learner's category, not a number; an
+        # SAO may state an expense allowance, part-time employment the gross monthly wage.
+        allowance = {"internship": Decimal("0") if n % 2 else Decimal("60.00"),
+                     "part_time_employment": Decimal("1120.00")}.get(kind, Decimal("0"))
         current = plan["year"] == school_year_of(today)
         awaiting = current and n % 9 == 4
         status = "awaiting_signatures" if awaiting else (
@@ -1165,6 +1181,7 @@ def _demo_agreements(session: Session, loader: _Loader, plans: list[dict[str, An
             signed_at=None if awaiting else _at(signed_on, 15),
             terminated_on=trajectory.ends_on if status == "terminated" else None,
             termination_reason=trajectory.end_reason if status == "terminated" else "",
+            termination_kind="left_programme" if status == "terminated" else None,
             created_by_id=users["coordinator@dualflow.demo"].id
             if plan["school"] == "gent" else None,
         )
@@ -1787,19 +1804,17 @@ def _generate_scale(session: Session, m: int, *, today: date, progress: Progress
             if placed and placement_ends >= placement_starts:
                 rid, site_id, mentor = placed
                 pid = ids.take(Placement)
-                hours = rng.choice((16.0, 20.0, 24.0, 24.0, 28.0, 32.0))
+                hours = demo_hours(programme.sector, rng.choice((20.0, 24.0, 24.0, 28.0, 32.0)))
                 placement_rows.append({
                     "id": pid, "trajectory_id": tid, "site_id": site_id, "mentor_id": mentor,
                     "recognition_id": rid, "starts_on": placement_starts,
                     "ends_on": placement_ends, "hours_per_week": hours,
+                    "weekly_schedule": _demo_schedule(hours),
                     "recognition_lost_on": None, "created_at": now})
                 aid = ids.take(Agreement)
-                if hours < 20:
-                    kind, allowance = "internship", Decimal("0")
-                elif programme.part_time and rng.random() < 0.4:
-                    kind, allowance = "part_time_employment", Decimal("1120.00")
-                else:
-                    kind, allowance = "alternating_training", Decimal(rng.randint(300, 520))
+                kind = programme_kind(programme.sector)
+                allowance = (Decimal("1120.00") if kind == "part_time_employment"
+                             else Decimal("0"))
                 unsigned = year == current and rng.random() < 0.06
                 signed_at = _at(placement_starts - timedelta(days=rng.randint(1, 10)))
                 agreement_rows.append({
@@ -1808,6 +1823,10 @@ def _generate_scale(session: Session, m: int, *, today: date, progress: Progress
                         "terminated" if status in ("stopped", "reoriented") else "signed"),
                     "starts_on": placement_starts, "ends_on": placement_ends,
                     "hours_per_week": hours, "monthly_allowance": allowance,
+                    "allowance_category": (1 + aid % 3 if kind == "alternating_training"
+                                           else None),
+                    "termination_kind": ("left_programme" if status in ("stopped", "reoriented")
+                                         else None),
                     "sent_at": signed_at - timedelta(days=3),
                     "signed_at": None if unsigned else signed_at,
                     "terminated_on": ends if status in ("stopped", "reoriented") else None,
