@@ -26,8 +26,9 @@ from dualflow import audit, policy
 from dualflow.accounts.models import User
 from dualflow.agreements.models import Agreement
 from dualflow.catalog.models import Competency, Programme, School, SchoolHoliday, Sector
-from dualflow.companies.eligibility import MentorFacts, MentorRules, check_mentor
+from dualflow.companies.eligibility import MentorRules, check_mentor
 from dualflow.companies.models import Company, Mentor, Site
+from dualflow.companies.services import facts_at_recognition
 from dualflow.errors import DomainError, NotAllowed
 from dualflow.evaluations.models import Evaluation, EvaluationMoment
 from dualflow.i18n import format_date, school_year_label
@@ -651,7 +652,8 @@ def mentor_load(session: Session, mentor_id: int, sector_id: int, starts_on: dat
 
 
 def _check_mentor(session: Session, mentor: Mentor | None, site: Site, company: Company,
-                  sector: Sector, starts_on: date, ends_on: date) -> Mentor:
+                  sector: Sector, starts_on: date, ends_on: date,
+                  recognition: Recognition | None = None) -> Mentor:
     if mentor is None:
         raise DomainError(_("Kies een mentor."), field="mentor_id")
     if mentor.company_id != site.company_id:
@@ -664,7 +666,8 @@ def _check_mentor(session: Session, mentor: Mentor | None, site: Site, company: 
         raise DomainError(_("%(name)s is niet meer actief als mentor.",
                             name=_mentor_name(mentor)), field="mentor_id")
     rules = MentorRules.from_sector(sector)
-    verdict = check_mentor(MentorFacts.from_mentor(mentor), rules, on=starts_on)
+    facts = facts_at_recognition(session, [mentor], recognition)[mentor.id]
+    verdict = check_mentor(facts, rules, on=starts_on)
     if not verdict.eligible:
         reasons = "; ".join(f"{rule.label}: {rule.detail}" for rule in verdict.failures)
         raise DomainError(
@@ -759,7 +762,8 @@ def create_placement(
     recognition = _recognition_for(session, site, programme)
     _check_validity(recognition, site, programme, starts_on, ends_on)
     mentor = session.get(Mentor, mentor_id) if mentor_id else None
-    mentor = _check_mentor(session, mentor, site, company, sector, starts_on, ends_on)
+    mentor = _check_mentor(session, mentor, site, company, sector, starts_on, ends_on,
+                           recognition)
     placement = Placement(
         trajectory_id=trajectory.id, site_id=site.id, mentor_id=mentor.id,
         recognition_id=recognition.id, starts_on=starts_on, ends_on=ends_on,
@@ -1135,7 +1139,8 @@ class MentorChoice:
 
 
 def mentor_choices(session: Session, user: User, *, company_id: int, sector: Sector,
-                   on: date, ends_on: date) -> list[MentorChoice]:
+                   on: date, ends_on: date,
+                   recognition: Recognition | None = None) -> list[MentorChoice]:
     """Active mentors of the company with the verdict of the sector's rules and their load."""
     mentors = session.execute(
         policy.scoped(user, Mentor)
@@ -1158,8 +1163,9 @@ def mentor_choices(session: Session, user: User, *, company_id: int, sector: Sec
             periods[mentor_id].append((first, min(last, ended) if ended else last))
         for mentor_id, spans in periods.items():
             loads[mentor_id] = max_overlap(spans, on, ends_on)
+    facts = facts_at_recognition(session, list(mentors), recognition)
     return [
-        MentorChoice(mentor, check_mentor(MentorFacts.from_mentor(mentor), rules, on=on,
+        MentorChoice(mentor, check_mentor(facts[mentor.id], rules, on=on,
                                           active_placements=loads[mentor.id]))
         for mentor in mentors
     ]
