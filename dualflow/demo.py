@@ -199,7 +199,8 @@ A, AD, D = "arbeidsmarkt", "dubbele_finaliteit", "doorstroom"
 
 SECTORS: list[dict[str, Any]] = [
     {"code": "BOUW", "name": "Bouw (Constructiv)", "email": "leerwerkplek@constructiv.example.org",
-     "mentor_training_months": 6, "max_learners_per_mentor": 1},
+     "mentor_training_months": 6, "max_learners_per_mentor": 1,
+     "teaching_certificate_exempts": True},
     {"code": "HOUT", "name": "Hout en meubel (Woodwize)", "email": "duaal@woodwize.example.org"},
     {"code": "ELEKTRO", "name": "Elektrotechniek (Volta)", "email": "duaal@volta.example.org"},
     {"code": "METAAL", "name": "Metaal & technologie", "email": "duaal@metaal.example.org"},
@@ -706,7 +707,8 @@ def _mentor_facts(profile: str, reference: date, rng: random.Random) -> dict[str
         "relevant_qualification": qualified,
         "appointed_on": appointed,
         "training_completed_on": trained,
-        "record_check_on": appointed - timedelta(days=20) if record else None,
+        # A recent extract (model 596.2): at most a year old when a request is filed today.
+        "record_check_on": reference - timedelta(days=45) if record else None,
     }
 
 
