@@ -567,8 +567,12 @@ def _mentor_name(mentor: Mentor) -> str:
     return f"{mentor.first_name} {mentor.last_name}"
 
 
-def _recognition_for(session: Session, site: Site, programme: Programme) -> Recognition:
-    """The approved recognition of the site for the programme, or the exact reason why not."""
+def _recognition_for(session: Session, site: Site, programme: Programme,
+                     starts_on: date | None = None) -> Recognition:
+    """The approved recognition of the site for the programme, or the exact reason why not.
+
+    With a renewal approved next to the current recognition, the one valid on `starts_on`.
+    """
     rows = session.execute(
         select(Recognition).where(Recognition.site_id == site.id,
                                   Recognition.programme_id == programme.id)
@@ -576,7 +580,9 @@ def _recognition_for(session: Session, site: Site, programme: Programme) -> Reco
     ).scalars().all()
     approved = [row for row in rows if row.status == RecognitionStatus.APPROVED.value]
     if approved:
-        return approved[0]
+        covering = [row for row in approved if starts_on and row.valid_from and row.valid_until
+                    and row.valid_from <= starts_on <= row.valid_until]
+        return (covering or approved)[0]
     if not rows:
         raise DomainError(
             _("%(site)s is niet erkend als leerwerkplek voor %(programme)s.", site=site.name,
@@ -596,8 +602,16 @@ def _recognition_for(session: Session, site: Site, programme: Programme) -> Reco
 
 
 def _check_validity(recognition: Recognition, site: Site, programme: Programme,
-                    starts_on: date, ends_on: date) -> None:
-    """The recognition must hold on every day of the placement: from ≤ start, end ≤ until."""
+                    starts_on: date, ends_on: date, session: Session | None = None) -> None:
+    """The recognition must hold on every day of the placement: from ≤ start, end ≤ until;
+    an approved renewal that continues it without a gap counts for the days after its end."""
+    if session is not None and recognition.valid_until is not None \
+            and recognition.valid_until < ends_on:
+        from dualflow.recognitions.services import continuing_renewal
+
+        renewal = continuing_renewal(session, recognition)
+        if renewal is not None and renewal.valid_until >= ends_on:
+            ends_on = recognition.valid_until
     if recognition.valid_from is None or recognition.valid_from > starts_on:
         raise DomainError(
             _("De erkenning van %(site)s voor %(programme)s geldt pas vanaf %(date)s; de "
@@ -759,8 +773,8 @@ def create_placement(
     programme = session.get(Programme, trajectory.programme_id)
     sector = session.get(Sector, programme.sector_id)
     company = session.get(Company, site.company_id)
-    recognition = _recognition_for(session, site, programme)
-    _check_validity(recognition, site, programme, starts_on, ends_on)
+    recognition = _recognition_for(session, site, programme, starts_on)
+    _check_validity(recognition, site, programme, starts_on, ends_on, session)
     mentor = session.get(Mentor, mentor_id) if mentor_id else None
     mentor = _check_mentor(session, mentor, site, company, sector, starts_on, ends_on,
                            recognition)
