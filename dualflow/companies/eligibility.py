@@ -178,12 +178,24 @@ def exempt_from_training(facts: MentorFacts, rules: MentorRules) -> bool:
     return facts.has_teaching_certificate and rules.teaching_certificate_exempts
 
 
+def training_start(facts: MentorFacts) -> date | None:
+    """The day the training clock starts: the first recognition decision naming the mentor,
+    or the appointment when the mentor was appointed after that decision (a new mentor at a
+    workplace recognised earlier cannot have been trained in time before being appointed)."""
+    if facts.recognised_on is None:
+        return None
+    if facts.appointed_on is not None and facts.appointed_on > facts.recognised_on:
+        return facts.appointed_on
+    return facts.recognised_on
+
+
 def training_deadline(facts: MentorFacts, rules: MentorRules) -> date | None:
     """The last day on which the mentor training may be completed: the sector's months after
     the first recognition decision naming the mentor (None before it, or when exempt)."""
-    if facts.recognised_on is None or exempt_from_training(facts, rules):
+    start = training_start(facts)
+    if start is None or exempt_from_training(facts, rules):
         return None
-    return add_months(facts.recognised_on, rules.training_months)
+    return add_months(start, rules.training_months)
 
 
 def _meets(age: int | None, years: int, minimum: tuple[int, int]) -> bool:
@@ -304,16 +316,20 @@ def _training_rule(facts: MentorFacts, rules: MentorRules, on: date,
                           _("Nog niet gevolgd: te volgen binnen %(months)s na de eerste "
                             "erkenningsbeslissing die de mentor noemt.", months=months),
                           pending=True)
+    if training_start(facts) != facts.recognised_on:
+        since = _("de aanstelling op %(date)s (na de erkenningsbeslissing)",
+                  date=format_date(facts.appointed_on))
+    else:
+        since = _("de erkenningsbeslissing van %(date)s", date=format_date(facts.recognised_on))
     if on <= deadline:
         return RuleResult("training", label, True,
-                          _("Opleiding te volgen vóór of op %(date)s (%(months)s na de "
-                            "erkenningsbeslissing van %(decided)s).", date=format_date(deadline),
-                            months=months, decided=format_date(facts.recognised_on)),
+                          _("Opleiding te volgen vóór of op %(date)s (%(months)s na "
+                            "%(since)s).", date=format_date(deadline), months=months,
+                            since=since),
                           pending=True)
     return RuleResult("training", label, False,
-                      _("Niet gevolgd binnen %(months)s na de erkenningsbeslissing van "
-                        "%(decided)s: de termijn liep af op %(date)s.", months=months,
-                        decided=format_date(facts.recognised_on), date=format_date(deadline)))
+                      _("Niet gevolgd binnen %(months)s na %(since)s: de termijn liep af op "
+                        "%(date)s.", months=months, since=since, date=format_date(deadline)))
 
 
 def check_mentor(facts: MentorFacts, rules: MentorRules, *, on: date,

@@ -36,13 +36,13 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from dualflow.agreements.models import Agreement, Signature
 from dualflow.agreements.services import PARTY_LABELS
 from dualflow.catalog.models import Programme, School, Sector
-from dualflow.companies.eligibility import MentorRules, add_months
+from dualflow.companies.eligibility import MentorFacts, MentorRules, add_months, training_deadline
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.companies.services import decision_day, recognised_at_subquery
 from dualflow.config import DEFAULT_REMINDER_OFFSETS
@@ -689,8 +689,12 @@ def mentor_training_deadlines(session: Session, today: date, *, now: datetime | 
             .join(Company, Company.id == Mentor.company_id)
             .outerjoin(Sector, Sector.id == Company.sector_id)
             .where(Mentor.training_completed_on.is_(None),
-                   recognised.c.recognised_at >= datetime.combine(low, datetime.min.time(), UTC),
-                   recognised.c.recognised_at < datetime.combine(high, datetime.min.time(), UTC),
+                   or_(and_(recognised.c.recognised_at
+                            >= datetime.combine(low, datetime.min.time(), UTC),
+                            recognised.c.recognised_at
+                            < datetime.combine(high, datetime.min.time(), UTC)),
+                       # Appointed after the decision: the clock starts at the appointment.
+                       Mentor.appointed_on.between(low, high)),
                    Mentor.is_active.is_(True), months_expr == months, ~exempt)
         ).all())
     rows.sort(key=lambda row: row[0].id)
@@ -701,8 +705,11 @@ def mentor_training_deadlines(session: Session, today: date, *, now: datetime | 
                        company_ids=[company.id for _m, company, *_rest in rows])
     notices = []
     for mentor, company, sector, recognised_at in rows:
-        deadline = add_months(decision_day(recognised_at),
-                              MentorRules.from_sector(sector).training_months)
+        deadline = training_deadline(
+            MentorFacts.from_mentor(mentor, recognised_on=decision_day(recognised_at)),
+            MentorRules.from_sector(sector))
+        if deadline is None:
+            continue
         days_left = (deadline - today).days
         threshold = latest_passed(days_left, offsets(sector.reminder_offsets if sector else None,
                                                      "mentor_training_days"))

@@ -106,6 +106,14 @@ CASES = [
     ("untrained, not recognised yet: no clock", facts(
         training_completed_on=None, recognised_on=None, appointed_on=date(2020, 1, 1)),
      DEFAULT, date(2026, 6, 1), "training", True, True, "na de eerste erkenningsbeslissing"),
+    ("appointed after the decision: the clock starts at the appointment", facts(
+        training_completed_on=None, appointed_on=date(2026, 9, 9)), CONSTRUCTION,
+     date(2027, 3, 9), "training", True, True,
+     "vóór of op 09/03/2027 (6 maanden na de aanstelling op 09/09/2026"),
+    ("appointed before the decision: the decision counts", facts(
+        training_completed_on=None, appointed_on=date(2020, 1, 1)), CONSTRUCTION,
+     date(2026, 7, 16), "training", False, False,
+     "na de erkenningsbeslissing van 15/01/2026: de termijn liep af op 15/07/2026"),
     ("teaching certificate exempts where the sector says so", facts(
         training_completed_on=None, has_teaching_certificate=True),
      MentorRules(training_months=6, teaching_certificate_exempts=True, sector_name="Bouw"),
