@@ -259,6 +259,15 @@ def renewal_of(session: Session, recognition: Recognition) -> Recognition | None
     ).scalar_one_or_none()
 
 
+def renewed_ids(session: Session, recognition_ids: list[int]) -> set[int]:
+    """Which of these recognitions have a renewal request (one query, for lists)."""
+    if not recognition_ids:
+        return set()
+    return set(session.execute(
+        select(Recognition.renews_id).where(Recognition.renews_id.in_(recognition_ids))
+    ).scalars())
+
+
 def renewable_from(recognition: Recognition) -> date | None:
     """The first day on which a renewal can be requested."""
     if recognition.valid_until is None:

@@ -59,8 +59,10 @@ def index():
     )
     page = paginate(db.session, statement, scalars=False)
     own = current_user.company_id if current_user.role == Role.COMPANY else None
+    renewed = services.renewed_ids(db.session, [row[0].id for row in page.items])
     return render_template("recognitions/index.html", form=form, page=page, today=today,
-                           company=company, own_company_id=own, **services.template_helpers())
+                           company=company, own_company_id=own, renewed=renewed,
+                           **services.template_helpers())
 
 
 @bp.get("/recognitions/inbox")

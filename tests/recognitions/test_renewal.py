@@ -67,6 +67,9 @@ def test_the_company_renews_from_a_form_prefilled_from_the_current_one(client, s
     page = client.get(f"/recognitions/{current.id}").get_data(as_text=True)
     assert "Verlenging aangevraagd" in page
     assert services.recognition_number(renewal.id) in page
+    listing = client.get("/recognitions").get_data(as_text=True)
+    assert "verlenging aangevraagd" in listing
+    assert f"verlenging van {services.recognition_number(current.id)}" in listing
     renewal_page = client.get(f"/recognitions/{renewal.id}").get_data(as_text=True)
     assert "Verlengt" in renewal_page and services.recognition_number(current.id) in renewal_page
     assert session.execute(select(AuditEvent).where(
