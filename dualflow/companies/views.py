@@ -446,7 +446,9 @@ def record_extract_upload(company_id: int, mentor_id: int):
             return redirect(url_for("companies.mentor_edit", company_id=company.id,
                                     mentor_id=mentor.id))
     return render_template(
-        "companies/mentor_form.html", form=MentorForm(obj=mentor), extract_form=form,
+        # The profile form shows the stored facts, not this upload's fields.
+        "companies/mentor_form.html", form=MentorForm(formdata=None, obj=mentor),
+        extract_form=form,
         company=company, mentor=mentor, view=_mentor_view(company, mentor), maintain=True,
         may_open_extract=policy.may(current_user, "mentor.record_extract", mentor),
         rules=services.company_rules(db.session, company)), 422

@@ -4,6 +4,7 @@ at the request, and the teaching certificate."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -92,6 +93,8 @@ def test_uploads_that_are_not_an_extract_are_refused(client, session, world, fil
     session.expire_all()
     assert _documents(session) == before
     assert session.get(Mentor, file.id).record_extract_document_id is None
+    # The profile form next to it still shows the stored facts (the mentor stays active).
+    assert re.search(r'<input checked[^>]*name="is_active"', response.get_data(as_text=True))
 
 
 def test_an_extract_dated_in_the_future_is_refused(client, session, world, file):
