@@ -263,12 +263,11 @@ def _age_in_words(start: date, end: date) -> str:
     if add_months(start, months) > end:
         months -= 1
     days = (end - add_months(start, months)).days
-    parts = []
-    if months:
-        parts.append(ngettext("%(num)d maand", "%(num)d maanden", months))
-    if days or not months:
-        parts.append(ngettext("%(num)d dag", "%(num)d dagen", days))
-    return _(" en ").join(parts)
+    month_text = ngettext("%(num)d maand", "%(num)d maanden", months)
+    day_text = ngettext("%(num)d dag", "%(num)d dagen", days)
+    if months and days:
+        return _("%(months)s en %(days)s", months=month_text, days=day_text)
+    return month_text if months else day_text
 
 
 def _record_rule(facts: MentorFacts, rules: MentorRules, on: date) -> RuleResult:
