@@ -838,8 +838,10 @@ def _load_demo(session: Session, *, today: date, render_contracts: bool = True) 
     approved: dict[str, list[tuple[Recognition, str]]] = defaultdict(list)
     recognition_mentors: list[tuple[Recognition, list[Mentor]]] = []
     for n, spec in enumerate(COMPANIES):
+        # Named in the recognitions: the training clock of a mentor runs from that decision.
         company_mentors = [mentors[spec["key"], m[0]] for m in spec["mentors"]
-                           if profiles[spec["key"], m[0]] in ("eligible", "training_pending")]
+                           if profiles[spec["key"], m[0]] in ("eligible", "training_pending",
+                                                              "training_overdue")]
         by_us = spec["key"] == "vandamme"
         for m, (site_key, code) in enumerate(spec["recognitions"]):
             valid_from = date(year - 4, 7, 1) + timedelta(days=7 * m + n)
