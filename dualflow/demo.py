@@ -199,7 +199,8 @@ A, AD, D = "arbeidsmarkt", "dubbele_finaliteit", "doorstroom"
 
 SECTORS: list[dict[str, Any]] = [
     {"code": "BOUW", "name": "Bouw (Constructiv)", "email": "leerwerkplek@constructiv.example.org",
-     "mentor_training_months": 6, "max_learners_per_mentor": 1},
+     "mentor_training_months": 6, "max_learners_per_mentor": 1,
+     "teaching_certificate_exempts": True},
     {"code": "HOUT", "name": "Hout en meubel (Woodwize)", "email": "duaal@woodwize.example.org"},
     {"code": "ELEKTRO", "name": "Elektrotechniek (Volta)", "email": "duaal@volta.example.org"},
     {"code": "METAAL", "name": "Metaal & technologie", "email": "duaal@metaal.example.org"},
@@ -725,7 +726,8 @@ def _mentor_facts(profile: str, reference: date, rng: random.Random) -> dict[str
         "relevant_qualification": qualified,
         "appointed_on": appointed,
         "training_completed_on": trained,
-        "record_check_on": appointed - timedelta(days=20) if record else None,
+        # A recent extract (model 596.2): at most a year old when a request is filed today.
+        "record_check_on": reference - timedelta(days=45) if record else None,
     }
 
 
@@ -856,8 +858,10 @@ def _load_demo(session: Session, *, today: date, render_contracts: bool = True) 
     approved: dict[str, list[tuple[Recognition, str]]] = defaultdict(list)
     recognition_mentors: list[tuple[Recognition, list[Mentor]]] = []
     for n, spec in enumerate(COMPANIES):
+        # Named in the recognitions: the training clock of a mentor runs from that decision.
         company_mentors = [mentors[spec["key"], m[0]] for m in spec["mentors"]
-                           if profiles[spec["key"], m[0]] in ("eligible", "training_pending")]
+                           if profiles[spec["key"], m[0]] in ("eligible", "training_pending",
+                                                              "training_overdue")]
         by_us = spec["key"] == "vandamme"
         for m, (site_key, code) in enumerate(spec["recognitions"]):
             valid_from = date(year - 4, 7, 1) + timedelta(days=7 * m + n)

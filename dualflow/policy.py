@@ -301,14 +301,15 @@ def require(permission: str):
     return decorator
 
 
-def guard(action: str, obj: Any = None) -> None:
+def guard(action: str, obj: Any = None, *, hidden: bool = False) -> None:
     """View guard for an object rule: 403 unless the signed-in user `may` do `action` to `obj`.
 
     Load the object with `get_or_404` first: what the user may not see is a 404, what the
-    user sees but may not change is a 403.
+    user sees but may not change is a 403. With `hidden`, a refusal is a 404 as well: for
+    private documents whose existence is itself not to be told.
     """
     if not may(current_user, action, obj):
-        abort(403)
+        abort(404 if hidden else 403)
 
 
 # --- object rules: who may do what to this object --------------------------------------------
@@ -402,6 +403,25 @@ def _invites_mentor(user: User, mentor: Mentor, session: OrmSession) -> bool:
     company = session.get(Company, mentor.company_id)
     return (can(user, "mentors.invite") and company is not None
             and _maintains_company(user, company, session))
+
+
+def _opens_record_extract(user: User, mentor: Mentor, session: OrmSession) -> bool:
+    """The criminal record extract is private: the mentor's company (its company users), the
+    sector that decides a recognition naming the mentor, and admins. Nobody else, not even the
+    school that registered the company, nor the mentor's own account."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.COMPANY:
+        return user.company_id is not None and user.company_id == mentor.company_id
+    if user.role == Role.SECTOR and user.sector_id is not None:
+        from dualflow.recognitions.models import RecognitionMentor
+
+        return bool(session.execute(select(exists().where(
+            RecognitionMentor.mentor_id == mentor.id,
+            Recognition.id == RecognitionMentor.recognition_id,
+            Recognition.programme_id.in_(_sector_programme_ids(user)),
+        ))).scalar_one())
+    return False
 
 
 # Roles an inviter may hand out at all; `_manages_account` decides for one organisation.
@@ -516,6 +536,9 @@ RULES: dict[str, Rule] = {
     # Mentor: give the mentor an account.
     "mentor.invite": Rule(_invites_mentor, _l(
         "Je mag voor deze onderneming niemand uitnodigen.")),
+    # Mentor: open the uploaded criminal record extract (a private document).
+    "mentor.record_extract": Rule(_opens_record_extract, _l(
+        "Je mag dit uittreksel uit het strafregister niet openen.")),
     # User (not saved yet): invite an account with this role and organisation.
     "user.invite": Rule(_manages_account, _l(
         "Je mag geen gebruiker met deze rol voor deze organisatie uitnodigen.")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
@@ -390,8 +390,12 @@ def eligible_mentor(session: Session, company: Company, user: User | None = None
     fields.setdefault("experience_years", 10)
     fields.setdefault("appointed_on", date(2024, 1, 1))
     fields.setdefault("training_completed_on", date(2024, 3, 1))
-    fields.setdefault("record_check_on", date(2024, 1, 1))
+    fields.setdefault("record_check_on", RECENT_RECORD_CHECK)
     return mentor(session, company, user, **fields)
+
+
+# A criminal record extract recent enough for a request filed today (at most 12 months old).
+RECENT_RECORD_CHECK = date.today() - timedelta(days=30)
 
 
 # evaluation_moment(session, trajectory, **fields): see the agreements section below.

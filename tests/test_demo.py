@@ -14,6 +14,7 @@ from dualflow.audit import AuditEvent
 from dualflow.catalog.models import Programme, School, SchoolHoliday, Sector
 from dualflow.companies.eligibility import MentorFacts, MentorRules, check_mentor
 from dualflow.companies.models import Company, Mentor, Site
+from dualflow.companies.services import recognised_on
 from dualflow.demo import (
     DEMO_PASSWORD,
     DEMO_USERS,
@@ -221,7 +222,8 @@ def test_something_to_show_on_every_screen(demo):
     failing = 0
     for mentor, sector_id in demo.execute(select(Mentor, Company.sector_id).join(Company)):
         rules = MentorRules.from_sector(demo.get(Sector, sector_id))
-        failing += not check_mentor(MentorFacts.from_mentor(mentor), rules, on=today).eligible
+        facts = MentorFacts.from_mentor(mentor, recognised_on=recognised_on(demo, mentor.id))
+        failing += not check_mentor(facts, rules, on=today).eligible
     assert failing >= 3
     years = set(demo.execute(select(Trajectory.school_year)).scalars())
     assert {school_year_of(today), school_year_of(today) - 1} <= years

@@ -142,7 +142,7 @@ class SectorForm(Form):
         validators=[InputRequired(), _range("mentor_min_experience_years_qualified")],
     )
     mentor_training_months = IntegerField(
-        _l("Mentoropleiding binnen (maanden na aanstelling)"), default=12,
+        _l("Mentoropleiding binnen (maanden na de erkenningsbeslissing)"), default=12,
         validators=[InputRequired(), _range("mentor_training_months")],
     )
     max_learners_per_mentor = IntegerField(
@@ -153,6 +153,12 @@ class SectorForm(Form):
                         message=_l("Kies minstens %(min)s (en hoogstens %(max)s), of laat leeg "
                                    "voor geen maximum.")),
         ],
+    )
+    teaching_certificate_exempts = BooleanField(
+        _l("Een pedagogisch getuigschrift vervangt de mentoropleiding"))
+    record_check_max_age_months = IntegerField(
+        _l("Uittreksel strafregister hoogstens (maanden oud bij de aanvraag)"), default=12,
+        validators=[InputRequired(), _range("record_check_max_age_months")],
     )
     allows_part_time_employment = BooleanField(_l("Deeltijdse arbeidsovereenkomst toegelaten"))
     recognition_years = IntegerField(

@@ -46,6 +46,8 @@ SECTOR_FIELDS = (
     "allows_part_time_employment",
     "recognition_years",
     "decision_days",
+    "record_check_max_age_months",
+    "teaching_certificate_exempts",
 )
 
 # Lower bounds are the check constraints of the sectors table; the upper bounds keep typos
@@ -59,6 +61,7 @@ SECTOR_LIMITS: dict[str, tuple[int, int]] = {
     "max_learners_per_mentor": (1, 99),
     "recognition_years": (1, 20),
     "decision_days": (1, 365),
+    "record_check_max_age_months": (1, 60),
 }
 
 EVALUATION_INTERVAL_LIMITS = (1, 52)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -89,9 +90,21 @@ class MentorForm(Form):
     relevant_qualification = BooleanField(_l("Heeft een relevante kwalificatie"))
     appointed_on = DateField(_l("Aangesteld als mentor op"), validators=[Optional()])
     training_completed_on = DateField(_l("Mentoropleiding gevolgd op"), validators=[Optional()])
-    record_check_on = DateField(_l("Uittreksel strafregister (model 596.2) ontvangen op"),
+    has_teaching_certificate = BooleanField(
+        _l("Heeft een pedagogisch getuigschrift (of een gelijkwaardig bewijs van pedagogische "
+           "bekwaamheid)"))
+    record_check_on = DateField(_l("Datum op het uittreksel uit het strafregister (model 596.2)"),
                                 validators=[Optional()])
     is_active = BooleanField(_l("Actief"), default=True)
+
+
+class RecordExtractForm(Form):
+    """The uploaded criminal record extract (model 596.2) with the date printed on it."""
+
+    record_check_on = DateField(_l("Datum op het uittreksel"), validators=[InputRequired()])
+    file = FileField(_l("Uittreksel (PDF, JPEG of PNG, hoogstens 5 MB)"), validators=[
+        FileRequired(_l("Kies het bestand met het uittreksel."))],
+        render_kw={"accept": "application/pdf,image/jpeg,image/png"})
 
 
 class SearchForm(Form):

@@ -19,7 +19,9 @@ from dualflow.catalog.models import Programme, Sector
 from dualflow.companies.eligibility import Eligibility, MentorFacts, MentorRules, check_mentor
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.errors import DomainError, NotAllowed
-from dualflow.modelbase import Role
+from dualflow.i18n import local_datetime
+from dualflow.modelbase import RecognitionStatus, Role
+from dualflow.recognitions.models import Recognition, RecognitionMentor
 from dualflow.trajectories.models import Placement, Trajectory
 
 COMPANY_FIELDS = ("name", "legal_form", "sector_id", "street", "postcode", "municipality",
@@ -27,7 +29,8 @@ COMPANY_FIELDS = ("name", "legal_form", "sector_id", "street", "postcode", "muni
 SITE_FIELDS = ("name", "street", "postcode", "municipality")
 MENTOR_FIELDS = ("first_name", "last_name", "email", "phone", "function_title", "birth_date",
                  "experience_years", "relevant_qualification", "appointed_on",
-                 "training_completed_on", "record_check_on", "is_active")
+                 "training_completed_on", "record_check_on", "has_teaching_certificate",
+                 "is_active")
 
 
 # --- identifiers and addresses ------------------------------------------------------------
@@ -118,6 +121,7 @@ def _text(value: Any) -> Any:
 
 
 _MENTOR_NON_TEXT = {"birth_date", "experience_years", "relevant_qualification", "appointed_on",
+                    "has_teaching_certificate",
                     "training_completed_on", "record_check_on", "is_active"}
 
 
@@ -376,6 +380,71 @@ def invite_mentor(session: Session, *, actor: User, mentor: Mentor) -> tuple[Use
     return user, raw
 
 
+# --- the criminal record extract ----------------------------------------------------------
+
+RECORD_EXTRACT_KIND = "record_extract"
+RECORD_EXTRACT_MAX_BYTES = 5 * 1024 * 1024
+# What the file's first bytes must be; the name and the browser's type are not trusted.
+_EXTRACT_SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+)
+
+
+def upload_record_extract(session: Session, *, actor: User, mentor: Mentor, content: bytes,
+                          record_check_on: date | None, today: date):
+    """Store the mentor's criminal record extract (model 596.2) as a private document, with
+    the date printed on it; whoever maintains the company uploads it."""
+    import hashlib
+
+    from dualflow.reports.models import Document
+
+    company = session.get(Company, mentor.company_id)
+    _require_maintain(session, actor, company)
+    if record_check_on is None:
+        raise DomainError(_("Vul de datum op het uittreksel in."), field="record_check_on")
+    if record_check_on > today:
+        raise DomainError(_("Deze datum ligt in de toekomst."), field="record_check_on")
+    if not content:
+        raise DomainError(_("Het bestand is leeg."), field="file")
+    if len(content) > RECORD_EXTRACT_MAX_BYTES:
+        raise DomainError(_("Het bestand is groter dan 5 MB."), field="file")
+    kind = next((sig for sig in _EXTRACT_SIGNATURES if content.startswith(sig[0])), None)
+    if kind is None:
+        raise DomainError(_("Dit is geen PDF-, JPEG- of PNG-bestand. Laad het uittreksel op "
+                            "als PDF of als foto (JPEG, PNG)."), field="file")
+    _magic, media_type, extension = kind
+    document = Document(
+        kind=RECORD_EXTRACT_KIND, filename=f"uittreksel-strafregister-{mentor.id}.{extension}",
+        media_type=media_type, content=content, sha256=hashlib.sha256(content).hexdigest(),
+        size_bytes=len(content), subject_type="mentor", subject_id=mentor.id,
+        created_by_id=actor.id,
+    )
+    session.add(document)
+    session.flush()
+    before = audit.snapshot(mentor)
+    mentor.record_extract_document_id = document.id
+    mentor.record_check_on = record_check_on
+    audit.record(session, actor=actor, action="mentor.record_extract_uploaded", entity=mentor,
+                 changes={**audit.diff(before, audit.snapshot(mentor)),
+                          "sha256": document.sha256, "size_bytes": document.size_bytes})
+    return document
+
+
+def record_extract(session: Session, *, actor: User, mentor: Mentor):
+    """The stored extract for a download that policy allowed; the download is audited."""
+    from dualflow.reports.models import Document
+
+    document = (session.get(Document, mentor.record_extract_document_id)
+                if mentor.record_extract_document_id else None)
+    if document is None:
+        return None
+    audit.record(session, actor=actor, action="mentor.record_extract_downloaded", entity=mentor,
+                 changes={"document_id": document.id})
+    return document
+
+
 # --- reading ------------------------------------------------------------------------------
 
 def company_display_name(name: str, legal_form: str | None) -> str:
@@ -405,6 +474,69 @@ def active_placements_subquery(today: date, *, sector_id: int | None = None):
     return statement.group_by(Placement.mentor_id).subquery()
 
 
+# Recognitions that were approved at some point (an expiry or withdrawal came later).
+APPROVED_ONCE = (RecognitionStatus.APPROVED.value, RecognitionStatus.EXPIRED.value,
+                 RecognitionStatus.WITHDRAWN.value)
+
+
+def recognised_at_subquery():
+    """Per mentor: the moment of the first approval of a recognition naming the mentor; the
+    mentor-training clock runs from that day (DOMAIN.md: within N months of the decision)."""
+    return (
+        select(RecognitionMentor.mentor_id,
+               func.min(Recognition.decided_at).label("recognised_at"))
+        .join(Recognition, Recognition.id == RecognitionMentor.recognition_id)
+        .where(Recognition.status.in_(APPROVED_ONCE), Recognition.decided_at.is_not(None))
+        .group_by(RecognitionMentor.mentor_id)
+        .subquery()
+    )
+
+
+def decision_day(moment) -> date | None:
+    """The Brussels calendar day of a stored decision moment."""
+    local = local_datetime(moment)
+    return local.date() if local else None
+
+
+def recognised_on(session: Session, mentor_id: int) -> date | None:
+    """The day of the first approval naming the mentor (None: never recognised)."""
+    first = recognised_at_subquery()
+    return decision_day(session.execute(
+        select(first.c.recognised_at).where(first.c.mentor_id == mentor_id)
+    ).scalar_one_or_none())
+
+
+def facts_at_recognition(session: Session, mentors: list[Mentor],
+                         recognition: Recognition | None) -> dict[int, MentorFacts]:
+    """The mentors' facts as a placement at `recognition` judges them, in one query: the
+    training clock from the first approval naming each mentor, the lower path only where the
+    sector accepted it at this recognition, and the record extract's age at its filing day."""
+    if not mentors:
+        return {}
+    first = recognised_at_subquery()
+    accepted = (
+        select(RecognitionMentor.lower_path_accepted)
+        .where(RecognitionMentor.mentor_id == Mentor.id,
+               RecognitionMentor.recognition_id == (recognition.id if recognition else None))
+        .correlate(Mentor)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Mentor.id, first.c.recognised_at, accepted)
+        .outerjoin(first, first.c.mentor_id == Mentor.id)
+        .where(Mentor.id.in_([mentor.id for mentor in mentors]))
+    ).all()
+    known = {mentor_id: (recognised_at, bool(ok)) for mentor_id, recognised_at, ok in rows}
+    requested_on = decision_day(recognition.submitted_at) if recognition else None
+    return {
+        mentor.id: MentorFacts.from_mentor(
+            mentor, recognised_on=decision_day(known.get(mentor.id, (None,))[0]),
+            lower_path_accepted=known.get(mentor.id, (None, False))[1],
+            requested_on=requested_on)
+        for mentor in mentors
+    }
+
+
 @dataclass
 class MentorView:
     """A mentor with the verdict on the rules and the account, for lists and pages."""
@@ -417,10 +549,21 @@ class MentorView:
 def mentors_statement(user: User, company: Company, *, today: date, q: str = ""):
     """Visible mentors of a company with their active placement count and account."""
     active = active_placements_subquery(today, sector_id=company.sector_id)
+    first = recognised_at_subquery()
+    # The lower path counts on the company's pages once a sector accepted it at a recognition
+    # that holds; placements look at the placement's own recognition.
+    accepted = exists().where(
+        RecognitionMentor.mentor_id == Mentor.id, RecognitionMentor.lower_path_accepted,
+        Recognition.id == RecognitionMentor.recognition_id,
+        Recognition.status == RecognitionStatus.APPROVED.value,
+        Recognition.valid_until >= today,
+    )
     statement = (
-        select(Mentor, func.coalesce(active.c.active, 0), User)
+        select(Mentor, func.coalesce(active.c.active, 0), User, first.c.recognised_at,
+               accepted)
         .outerjoin(active, active.c.mentor_id == Mentor.id)
         .outerjoin(User, User.id == Mentor.user_id)
+        .outerjoin(first, first.c.mentor_id == Mentor.id)
         .where(policy.visible(user, Mentor), Mentor.company_id == company.id)
         .order_by(Mentor.is_active.desc(), Mentor.last_name, Mentor.first_name, Mentor.id)
     )
@@ -432,17 +575,21 @@ def mentors_statement(user: User, company: Company, *, today: date, q: str = "")
     return statement
 
 
-def to_mentor_views(rows, *, rules: MentorRules, today: date) -> list[MentorView]:
-    """Turn (Mentor, active count, User) rows into MentorViews."""
-    return [
-        MentorView(
+def to_mentor_views(rows, *, rules: MentorRules, today: date,
+                    requested_on: date | None = None) -> list[MentorView]:
+    """Turn (Mentor, active count, User, first approval[, lower path accepted]) rows into
+    MentorViews; `requested_on` is the filing day of the request the mentors are named in."""
+    views = []
+    for mentor, count, account, recognised_at, *accepted in rows:
+        facts = MentorFacts.from_mentor(
+            mentor, recognised_on=decision_day(recognised_at),
+            lower_path_accepted=bool(accepted and accepted[0]), requested_on=requested_on)
+        views.append(MentorView(
             mentor=mentor,
-            eligibility=check_mentor(MentorFacts.from_mentor(mentor), rules, on=today,
-                                     active_placements=count),
+            eligibility=check_mentor(facts, rules, on=today, active_placements=count),
             account=account,
-        )
-        for mentor, count, account in rows
-    ]
+        ))
+    return views
 
 
 def company_rules(session: Session, company: Company) -> MentorRules:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -15,6 +24,7 @@ from dualflow.companies.forms import (
     CompanyForm,
     MentorForm,
     NewCompanyForm,
+    RecordExtractForm,
     SearchForm,
     SiteForm,
 )
@@ -406,7 +416,61 @@ def mentor_edit(company_id: int, mentor_id: int):
     status = 200 if request.method == "GET" else 422
     return render_template("companies/mentor_form.html", form=form, company=company,
                            mentor=mentor, view=_mentor_view(company, mentor), maintain=maintain,
+                           extract_form=RecordExtractForm(formdata=None, prefix="extract",
+                                                          record_check_on=mentor.record_check_on),
+                           may_open_extract=policy.may(current_user, "mentor.record_extract",
+                                                       mentor),
                            rules=services.company_rules(db.session, company)), status
+
+
+@bp.post("/companies/<int:company_id>/mentors/<int:mentor_id>/record-extract")
+@login_required
+@policy.require("companies.manage")
+def record_extract_upload(company_id: int, mentor_id: int):
+    """Upload the mentor's criminal record extract with the date printed on it."""
+    company = _company_or_404(company_id)
+    mentor = _mentor_or_404(company, mentor_id)
+    policy.guard("company.maintain", company)
+    form = RecordExtractForm(prefix="extract")
+    if form.validate_on_submit():
+        try:
+            services.upload_record_extract(
+                db.session, actor=current_user, mentor=mentor,
+                content=form.file.data.read(services.RECORD_EXTRACT_MAX_BYTES + 1),
+                record_check_on=form.record_check_on.data, today=today_brussels())
+        except DomainError as error:
+            add_error(form, error)
+        else:
+            flash(_("Het uittreksel uit het strafregister is opgeladen."), "success")
+            _warn_if_ineligible(company, mentor)
+            return redirect(url_for("companies.mentor_edit", company_id=company.id,
+                                    mentor_id=mentor.id))
+    return render_template(
+        # The profile form shows the stored facts, not this upload's fields.
+        "companies/mentor_form.html", form=MentorForm(formdata=None, obj=mentor),
+        extract_form=form,
+        company=company, mentor=mentor, view=_mentor_view(company, mentor), maintain=True,
+        may_open_extract=policy.may(current_user, "mentor.record_extract", mentor),
+        rules=services.company_rules(db.session, company)), 422
+
+
+@bp.get("/mentors/<int:mentor_id>/record-extract")
+@login_required
+def record_extract(mentor_id: int):
+    """The uploaded extract: for the company, the deciding sector and admins; 404 otherwise."""
+    mentor = db.session.get(Mentor, mentor_id)
+    if mentor is None:
+        abort(404)
+    policy.guard("mentor.record_extract", mentor, hidden=True)
+    document = services.record_extract(db.session, actor=current_user, mentor=mentor)
+    if document is None:
+        abort(404)
+    response = make_response(document.content)
+    response.headers["Content-Type"] = document.media_type
+    response.headers["Content-Disposition"] = f'inline; filename="{document.filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.post("/companies/<int:company_id>/mentors/<int:mentor_id>/invite")

@@ -166,15 +166,19 @@ def _training_due(session: Session, user: User, company: Company | None, *,
     if company is None:
         return []
     rules = company_services.company_rules(session, company)
-    mentors = session.execute(
-        select(Mentor).where(policy.visible(user, Mentor), Mentor.company_id == company.id,
-                             Mentor.is_active.is_(True), Mentor.training_completed_on.is_(None),
-                             Mentor.appointed_on.is_not(None))
-    ).scalars().all()
+    # The clock runs from the first recognition decision naming the mentor.
+    first = company_services.recognised_at_subquery()
+    rows = session.execute(
+        select(Mentor, first.c.recognised_at)
+        .join(first, first.c.mentor_id == Mentor.id)
+        .where(policy.visible(user, Mentor), Mentor.company_id == company.id,
+               Mentor.is_active.is_(True), Mentor.training_completed_on.is_(None))
+    ).all()
     horizon = today + timedelta(days=TRAINING_NOTICE_DAYS)
-    due = [(mentor, deadline) for mentor in mentors
-           if (deadline := training_deadline(MentorFacts.from_mentor(mentor), rules)) is not None
-           and deadline <= horizon]
+    due = [(mentor, deadline) for mentor, recognised_at in rows
+           if (deadline := training_deadline(MentorFacts.from_mentor(
+               mentor, recognised_on=company_services.decision_day(recognised_at)), rules))
+           is not None and deadline <= horizon]
     due.sort(key=lambda item: (item[1], item[0].last_name, item[0].first_name))
     return due[:COMPANY_ROWS]
 

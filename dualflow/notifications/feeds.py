@@ -24,8 +24,9 @@ from dualflow.accounts.models import User
 from dualflow.agreements.models import Agreement, Signature
 from dualflow.agreements.services import PARTY_LABELS
 from dualflow.catalog.models import Programme, Sector
-from dualflow.companies.eligibility import MentorRules, add_months
+from dualflow.companies.eligibility import MentorFacts, MentorRules, training_deadline
 from dualflow.companies.models import Company, Mentor, Site
+from dualflow.companies.services import decision_day, recognised_at_subquery
 from dualflow.evaluations.models import EvaluationMoment
 from dualflow.i18n import BRUSSELS
 from dualflow.learners.models import Learner
@@ -228,19 +229,23 @@ def _mentor_training(session: Session, user: User, today: date) -> Iterator[Dead
         mine = Mentor.company_id == user.company_id
     else:
         return
+    recognised = recognised_at_subquery()
     rows = session.execute(
-        select(Mentor, Sector)
+        select(Mentor, Sector, recognised.c.recognised_at)
+        .join(recognised, recognised.c.mentor_id == Mentor.id)
         .join(Company, Company.id == Mentor.company_id)
         .outerjoin(Sector, Sector.id == Company.sector_id)
         .where(mine, policy.visible(user, Mentor), Mentor.is_active.is_(True),
-               Mentor.appointed_on.is_not(None), Mentor.training_completed_on.is_(None))
-        .order_by(Mentor.appointed_on, Mentor.id)
+               Mentor.training_completed_on.is_(None))
+        .order_by(recognised.c.recognised_at, Mentor.id)
         .limit(MAX_EVENTS_PER_KIND)
     ).all()
-    for mentor, sector in rows:
-        deadline = add_months(mentor.appointed_on,
-                              MentorRules.from_sector(sector).training_months)
-        if not first <= deadline <= last:
+    for mentor, sector, recognised_at in rows:
+        # From the first recognition decision naming the mentor; none when exempt.
+        deadline = training_deadline(
+            MentorFacts.from_mentor(mentor, recognised_on=decision_day(recognised_at)),
+            MentorRules.from_sector(sector))
+        if deadline is None or not first <= deadline <= last:
             continue
         yield Deadline(
             uid=f"mentor-training-{mentor.id}@{UID_DOMAIN}", day=deadline,

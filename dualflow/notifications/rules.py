@@ -36,14 +36,15 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from dualflow.agreements.models import Agreement, Signature
 from dualflow.agreements.services import PARTY_LABELS
 from dualflow.catalog.models import Programme, School, Sector
-from dualflow.companies.eligibility import MentorRules, add_months
+from dualflow.companies.eligibility import MentorFacts, MentorRules, add_months, training_deadline
 from dualflow.companies.models import Company, Mentor, Site
+from dualflow.companies.services import decision_day, recognised_at_subquery
 from dualflow.config import DEFAULT_REMINDER_OFFSETS
 from dualflow.evaluations.models import EvaluationMoment
 from dualflow.i18n import BRUSSELS, format_date
@@ -671,28 +672,44 @@ def mentor_training_deadlines(session: Session, today: date, *, now: datetime | 
     default_months = MentorRules().training_months
     first, last = today - timedelta(days=CATCH_UP_DAYS), today + timedelta(days=ahead)
     months_expr = func.coalesce(Sector.mentor_training_months, default_months)
-    # Deadline = appointment + the sector's months: per distinct number of months (a few), one
-    # indexed range of appointment dates, widened by 3 days for month-end clamping.
+    # Deadline = the first recognition decision naming the mentor + the sector's months; per
+    # distinct number of months (a few), one range of decision moments, widened by 3 days for
+    # month-end clamping and the time zone. A teaching certificate exempts where the sector
+    # says so.
+    recognised = recognised_at_subquery()
+    exempt = and_(Mentor.has_teaching_certificate.is_(True),
+                  func.coalesce(Sector.teaching_certificate_exempts, False).is_(True))
     rows = []
     for months in sorted({*months_by_sector.values(), default_months}):
+        low = add_months(first, -months) - timedelta(days=3)
+        high = add_months(last, -months) + timedelta(days=3)
         rows.extend(session.execute(
-            select(Mentor, Company, Sector)
+            select(Mentor, Company, Sector, recognised.c.recognised_at)
+            .join(recognised, recognised.c.mentor_id == Mentor.id)
             .join(Company, Company.id == Mentor.company_id)
             .outerjoin(Sector, Sector.id == Company.sector_id)
             .where(Mentor.training_completed_on.is_(None),
-                   Mentor.appointed_on.between(add_months(first, -months) - timedelta(days=3),
-                                               add_months(last, -months) + timedelta(days=3)),
-                   Mentor.is_active.is_(True), months_expr == months)
+                   or_(and_(recognised.c.recognised_at
+                            >= datetime.combine(low, datetime.min.time(), UTC),
+                            recognised.c.recognised_at
+                            < datetime.combine(high, datetime.min.time(), UTC)),
+                       # Appointed after the decision: the clock starts at the appointment.
+                       Mentor.appointed_on.between(low, high)),
+                   Mentor.is_active.is_(True), months_expr == months, ~exempt)
         ).all())
     rows.sort(key=lambda row: row[0].id)
     directory = Directory(session)
     directory.prefetch(user_ids=[mentor.user_id for mentor, *_ in rows],
                        emails=[mentor.email for mentor, *_ in rows]
-                       + [company.contact_email for _m, company, _s in rows],
-                       company_ids=[company.id for _m, company, _s in rows])
+                       + [company.contact_email for _m, company, *_rest in rows],
+                       company_ids=[company.id for _m, company, *_rest in rows])
     notices = []
-    for mentor, company, sector in rows:
-        deadline = add_months(mentor.appointed_on, MentorRules.from_sector(sector).training_months)
+    for mentor, company, sector, recognised_at in rows:
+        deadline = training_deadline(
+            MentorFacts.from_mentor(mentor, recognised_on=decision_day(recognised_at)),
+            MentorRules.from_sector(sector))
+        if deadline is None:
+            continue
         days_left = (deadline - today).days
         threshold = latest_passed(days_left, offsets(sector.reminder_offsets if sector else None,
                                                      "mentor_training_days"))

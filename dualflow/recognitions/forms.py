@@ -45,7 +45,22 @@ class ApproveForm(Form):
 
     valid_from = DateField(_l("Geldig vanaf"), validators=[Optional()])
     valid_until = DateField(_l("Geldig tot en met"), validators=[Optional()])
+    validity_reason = TextAreaField(
+        _l("Reden voor een geldigheid langer dan de termijn van de sector"),
+        validators=[Optional(), Length(max=1000)])
+    lower_path_mentor_ids = MultiCheckboxField(
+        _l("Aanvaarden via de lagere leeftijds- en ervaringsgrens (relevante kwalificatie)"),
+        coerce=coerce_id, validate_choice=False)
     note = TextAreaField(_l("Opmerking (optioneel)"), validators=[Optional(), Length(max=2000)])
+
+
+class RenewForm(Form):
+    """A renewal: the mentors (pre-filled from the current recognition), a note, the oath."""
+
+    mentor_ids = MultiCheckboxField(_l("Mentor(en)"), coerce=coerce_id, validate_choice=False)
+    note = TextAreaField(_l("Toelichting voor de sector"),
+                         validators=[Optional(), Length(max=2000)])
+    sworn_declaration = RequestForm.sworn_declaration
 
 
 class ReasonForm(Form):

@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -21,13 +22,21 @@ from dualflow import audit, policy
 from dualflow.accounts.models import User
 from dualflow.audit import AuditEvent
 from dualflow.catalog.models import Programme, Sector
-from dualflow.companies.eligibility import MentorFacts, MentorRules, add_years, check_mentor
+from dualflow.companies.eligibility import (
+    MentorFacts,
+    MentorRules,
+    add_months,
+    add_years,
+    check_mentor,
+)
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.companies.services import (
     MentorView,
     active_placements_subquery,
     check_postcode,
+    decision_day,
     postcode_range,
+    recognised_at_subquery,
     to_mentor_views,
 )
 from dualflow.errors import DomainError, NotAllowed
@@ -92,6 +101,8 @@ AUDIT_LABELS = {
     "recognition.withdrawn": _l("Ingetrokken"),
     "recognition.expired": _l("Vervallen"),
     "recognition.placements_flagged": _l("Plaatsingen gemarkeerd"),
+    "recognition.placements_moved": _l("Plaatsingen overgezet naar de verlenging"),
+    "recognition.renewal_requested": _l("Verlenging aangevraagd"),
 }
 
 
@@ -148,12 +159,13 @@ def default_validity(sector: Sector | None, start: date) -> tuple[date, date]:
 
 def live_recognition(session: Session, *, site_id: int, programme_id: int) -> Recognition | None:
     """The open or approved recognition of a site for a programme, if there is one."""
+    # A renewal lives next to the recognition it renews: the oldest live one is "the" one.
     return session.execute(
         select(Recognition).where(
             Recognition.site_id == site_id,
             Recognition.programme_id == programme_id,
             Recognition.status.in_([s.value for s in LIVE_RECOGNITION_STATUSES]),
-        )
+        ).order_by(Recognition.submitted_at, Recognition.id).limit(1)
     ).scalar_one_or_none()
 
 
@@ -177,6 +189,46 @@ def request_recognition(
     programme = session.get(Programme, programme_id) if programme_id else None
     if programme is None or not programme.is_active:
         raise DomainError(_("Kies een opleiding."), field="programme_id")
+    mentors = _named(session, site, mentor_ids, sworn_declaration)
+    mentor_ids = [mentor.id for mentor in mentors]
+    existing = live_recognition(session, site_id=site.id, programme_id=programme.id)
+    if existing is not None and effective_status(existing, today) == S.EXPIRED.value:
+        # Its validity ran out but the daily job has not marked it yet: do that now.
+        _expire(session, existing, actor=None)
+        existing = live_recognition(session, site_id=site.id, programme_id=programme.id)
+    if existing is not None:
+        raise DomainError(
+            _("Voor deze vestiging en opleiding loopt al een aanvraag of erkenning (%(status)s).",
+              status=status_label(existing.status)),
+            field="programme_id",
+        )
+    return _file(session, actor, Recognition(
+        site_id=site.id,
+        programme_id=programme.id,
+        status=S.SUBMITTED.value,
+        sworn_declaration=True,
+        submitted_by_id=actor.id,
+        note=(note or "").strip()[:2000],
+    ), mentors)
+
+
+def _file(session: Session, actor: User, recognition: Recognition,
+          mentors: list[Mentor]) -> Recognition:
+    session.add(recognition)
+    session.flush()
+    session.add_all(
+        RecognitionMentor(recognition_id=recognition.id, mentor_id=mentor.id) for mentor in mentors
+    )
+    changes = audit.snapshot(recognition)
+    changes["mentor_ids"] = [mentor.id for mentor in mentors]
+    audit.record(session, actor=actor, action="recognition.submitted", entity=recognition,
+                 changes=changes)
+    return recognition
+
+
+def _named(session: Session, site: Site, mentor_ids: list[int],
+           sworn_declaration: bool) -> list[Mentor]:
+    """The named mentors, checked: at least one, active, of the site's company; sworn."""
     mentor_ids = sorted({int(ident) for ident in mentor_ids or []})
     if not mentor_ids:
         raise DomainError(_("Duid minstens één mentor aan."), field="mentor_ids")
@@ -191,35 +243,93 @@ def request_recognition(
                           field="mentor_ids")
     if not sworn_declaration:
         raise DomainError(_("Bevestig de verklaring op erewoord."), field="sworn_declaration")
-    existing = live_recognition(session, site_id=site.id, programme_id=programme.id)
-    if existing is not None and effective_status(existing, today) == S.EXPIRED.value:
-        # Its validity ran out but the daily job has not marked it yet: do that now.
-        _expire(session, existing, actor=None)
-        existing = None
+    return sorted(mentors, key=lambda mentor: mentor.id)
+
+
+# --- renewals -----------------------------------------------------------------------------
+
+# An approved recognition can be renewed from this many months before its last day.
+RENEWAL_WINDOW_MONTHS = 6
+
+
+def renewal_of(session: Session, recognition: Recognition) -> Recognition | None:
+    """The request that renews `recognition` (at most one: `renews_id` is unique)."""
+    return session.execute(
+        select(Recognition).where(Recognition.renews_id == recognition.id)
+    ).scalar_one_or_none()
+
+
+def renewed_ids(session: Session, recognition_ids: list[int]) -> set[int]:
+    """Which of these recognitions have a renewal request (one query, for lists)."""
+    if not recognition_ids:
+        return set()
+    return set(session.execute(
+        select(Recognition.renews_id).where(Recognition.renews_id.in_(recognition_ids))
+    ).scalars())
+
+
+def renewable_from(recognition: Recognition) -> date | None:
+    """The first day on which a renewal can be requested."""
+    if recognition.valid_until is None:
+        return None
+    return add_months(recognition.valid_until, -RENEWAL_WINDOW_MONTHS)
+
+
+def renewal_refusal(session: Session, actor: User, recognition: Recognition,
+                    today: date) -> str | None:
+    """Why `actor` cannot renew `recognition` today, or None when a renewal can be filed."""
+    site = session.get(Site, recognition.site_id)
+    company = session.get(Company, site.company_id)
+    if not policy.may(actor, "company.request_recognition", company, session=session):
+        return str(policy.RULES["company.request_recognition"].refusal)
+    if effective_status(recognition, today) != S.APPROVED.value:
+        return _("Alleen een geldige erkenning kan verlengd worden; deze is ‘%(status)s’.",
+                 status=status_label(effective_status(recognition, today)))
+    existing = renewal_of(session, recognition)
     if existing is not None:
-        raise DomainError(
-            _("Voor deze vestiging en opleiding loopt al een aanvraag of erkenning (%(status)s).",
-              status=status_label(existing.status)),
-            field="programme_id",
-        )
-    recognition = Recognition(
-        site_id=site.id,
-        programme_id=programme.id,
+        return _("Voor deze erkenning werd op %(date)s al een verlenging aangevraagd "
+                 "(%(number)s, %(status)s); een erkenning wordt maar één keer verlengd.",
+                 date=format_date(existing.submitted_at), number=recognition_number(existing.id),
+                 status=status_label(existing.status))
+    start = renewable_from(recognition)
+    if start is not None and today < start:
+        return _("Een verlenging kan vanaf %(date)s, %(months)d maanden vóór het einde van de "
+                 "erkenning op %(end)s.", date=format_date(start), months=RENEWAL_WINDOW_MONTHS,
+                 end=format_date(recognition.valid_until))
+    return None
+
+
+def renew(session: Session, *, actor: User, recognition: Recognition, mentor_ids: list[int],
+          sworn_declaration: bool, today: date, note: str = "") -> Recognition:
+    """File a request that renews an approved recognition nearing its end: the same site and
+    programme, the mentors as chosen; the sector decides it like any request."""
+    if not policy.can(actor, "recognitions.request"):
+        raise NotAllowed(_("Je mag geen erkenning aanvragen."))
+    refusal = renewal_refusal(session, actor, recognition, today)
+    if refusal:
+        raise DomainError(refusal)
+    site = session.get(Site, recognition.site_id)
+    check_postcode(site.postcode, field="site_id")
+    mentors = _named(session, site, mentor_ids, sworn_declaration)
+    renewal = Recognition(
+        site_id=recognition.site_id,
+        programme_id=recognition.programme_id,
         status=S.SUBMITTED.value,
         sworn_declaration=True,
         submitted_by_id=actor.id,
+        renews_id=recognition.id,
         note=(note or "").strip()[:2000],
     )
-    session.add(recognition)
-    session.flush()
-    session.add_all(
-        RecognitionMentor(recognition_id=recognition.id, mentor_id=mentor.id) for mentor in mentors
-    )
-    changes = audit.snapshot(recognition)
-    changes["mentor_ids"] = mentor_ids
-    audit.record(session, actor=actor, action="recognition.submitted", entity=recognition,
-                 changes=changes)
-    return recognition
+    try:
+        with session.begin_nested():
+            _file(session, actor, renewal, mentors)
+    except IntegrityError:
+        # Somebody filed the renewal a moment ago: one renewal per recognition.
+        raise DomainError(_("Voor deze erkenning werd zopas al een verlenging aangevraagd; een "
+                            "erkenning wordt maar één keer verlengd.")) from None
+    audit.record(session, actor=actor, action="recognition.renewal_requested",
+                 entity=recognition, changes={"renewal_id": renewal.id})
+    return renewal
 
 
 # --- decisions ----------------------------------------------------------------------------
@@ -255,15 +365,53 @@ def start_review(session: Session, *, actor: User, recognition: Recognition,
     return recognition
 
 
+def renewal_start(session: Session, renewal: Recognition, today: date) -> date | None:
+    """The first day of a renewal's validity: the day after the current recognition ends, or
+    the decision day when it has already ended (None for a request that renews nothing)."""
+    if renewal.renews_id is None:
+        return None
+    current = session.get(Recognition, renewal.renews_id)
+    if current is None or current.valid_until is None or current.status != S.APPROVED.value:
+        return today
+    return max(current.valid_until + timedelta(days=1), today)
+
+
+def _lower_path_mentors(session: Session, recognition: Recognition, sector: Sector,
+                        mentor_ids: list[int], today: date) -> list[int]:
+    """Check that each chosen mentor is named and meets only the lower path (23 years, less
+    experience, a relevant qualification): the sector accepts that path, nothing else."""
+    chosen = sorted({int(ident) for ident in mentor_ids or []})
+    if not chosen:
+        return []
+    candidates = {view.mentor.id for view in named_mentors(session, recognition, sector=sector,
+                                                           today=today)
+                  if view.eligibility.lower_path_only}
+    if not set(chosen) <= candidates:
+        raise DomainError(_("Alleen een aangeduide mentor die enkel aan de lagere leeftijds- en "
+                            "ervaringsgrens met relevante kwalificatie voldoet, kan via die weg "
+                            "aanvaard worden."), field="lower_path_mentor_ids")
+    return chosen
+
+
 def approve(session: Session, *, actor: User, recognition: Recognition, today: date,
             valid_from: date | None = None, valid_until: date | None = None,
-            note: str = "") -> Recognition:
-    """Recognise the workplace from `valid_from` to `valid_until` (default: the sector's years)."""
+            note: str = "", validity_reason: str = "",
+            lower_path_mentor_ids: list[int] | None = None) -> Recognition:
+    """Recognise the workplace from `valid_from` to `valid_until` (default: the sector's years).
+
+    A renewal starts the day after the recognition it renews ends. A validity beyond the
+    sector's term needs a stated reason. Named mentors who meet only the lower age and
+    experience path are accepted on it only when the sector chooses so here.
+    """
     _check_decider(session, actor, recognition)
     programme = session.get(Programme, recognition.programme_id)
-    default_from, default_until = default_validity(
-        session.get(Sector, programme.sector_id), valid_from or today
-    )
+    sector = session.get(Sector, programme.sector_id)
+    start = renewal_start(session, recognition, today)
+    if start is not None and valid_from is not None and valid_from != start:
+        raise DomainError(_("Een verlenging gaat in op %(date)s, de dag na het einde van de "
+                            "huidige erkenning (of vandaag als die al afgelopen is).",
+                            date=format_date(start)), field="valid_from")
+    default_from, default_until = default_validity(sector, valid_from or start or today)
     valid_from = valid_from or default_from
     valid_until = valid_until or default_until
     if valid_until < valid_from:
@@ -272,15 +420,40 @@ def approve(session: Session, *, actor: User, recognition: Recognition, today: d
     if valid_until < today:
         raise DomainError(_("Een erkenning die vandaag al verlopen is, kan niet."),
                           field="valid_until")
+    validity_reason = (validity_reason or "").strip()[:1000]
+    term_end = default_validity(sector, valid_from)[1]
+    if valid_until > term_end and not validity_reason:
+        raise DomainError(_("Deze geldigheid loopt langer dan de termijn van de sector "
+                            "(%(years)d jaar, tot en met %(date)s): geef de reden.",
+                            years=sector.recognition_years, date=format_date(term_end)),
+                          field="validity_reason")
+    if valid_until <= term_end:
+        validity_reason = ""
+    accepted = _lower_path_mentors(session, recognition, sector, lower_path_mentor_ids or [],
+                                   today)
     note = (note or "").strip()[:2000]
-    _transition(session, recognition, "approve", actor=actor, today=today, changes={
+    changes: dict[str, Any] = {
         "valid_from": [None, valid_from.isoformat()],
         "valid_until": [None, valid_until.isoformat()],
         "reason": note,
-    })
+    }
+    if validity_reason:
+        changes["validity_reason"] = validity_reason
+    if accepted:
+        changes["lower_path_mentor_ids"] = accepted
+    _transition(session, recognition, "approve", actor=actor, today=today, changes=changes)
     recognition.valid_from, recognition.valid_until = valid_from, valid_until
     recognition.decided_at, recognition.decided_by_id = utcnow(), actor.id
     recognition.decision_reason = note
+    recognition.validity_reason = validity_reason
+    if accepted:
+        session.execute(
+            update(RecognitionMentor)
+            .where(RecognitionMentor.recognition_id == recognition.id,
+                   RecognitionMentor.mentor_id.in_(accepted))
+            .values(lower_path_accepted=True)
+            .execution_options(synchronize_session=False)
+        )
     session.flush()
     return recognition
 
@@ -336,9 +509,48 @@ def withdraw(session: Session, *, actor: User, recognition: Recognition, reason:
     return recognition
 
 
+def continuing_renewal(session: Session, recognition: Recognition) -> Recognition | None:
+    """The approved renewal whose validity starts the day after `recognition` ends."""
+    if recognition.valid_until is None:
+        return None
+    return session.execute(
+        select(Recognition).where(
+            Recognition.renews_id == recognition.id,
+            Recognition.status == S.APPROVED.value,
+            Recognition.valid_from == recognition.valid_until + timedelta(days=1),
+        )
+    ).scalar_one_or_none()
+
+
+def _move_to_renewal(session: Session, recognition: Recognition, renewal: Recognition,
+                     lost_on: date, actor: User | None) -> int:
+    """Placements running past the end move to the renewal that continues the recognition:
+    they keep a recognition without a gap, and a later withdrawal of the renewal flags them."""
+    moved = session.execute(
+        select(Placement.id).where(Placement.recognition_id == recognition.id,
+                                   Placement.ends_on >= lost_on,
+                                   Placement.recognition_lost_on.is_(None))
+        .order_by(Placement.id)
+    ).scalars().all()
+    if not moved:
+        return 0
+    session.execute(
+        update(Placement).where(Placement.id.in_(moved))
+        .values(recognition_id=renewal.id)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(session, actor=actor, action="recognition.placements_moved",
+                 entity=recognition, changes={"placements": moved, "to": renewal.id,
+                                              "from_day": lost_on})
+    return len(moved)
+
+
 def _expire(session: Session, recognition: Recognition, *, actor: User | None) -> int:
     lost_on = recognition.valid_until + timedelta(days=1)
     _transition(session, recognition, "expire", actor=actor, today=lost_on)
+    renewal = continuing_renewal(session, recognition)
+    if renewal is not None:
+        _move_to_renewal(session, recognition, renewal, lost_on, actor)
     flagged = _flag_placements(session, recognition, lost_on)
     if flagged:
         audit.record(session, actor=actor, action="recognition.placements_flagged",
@@ -397,15 +609,20 @@ def named_mentors(session: Session, recognition: Recognition, *, sector: Sector,
                   today: date) -> list[MentorView]:
     """The mentors named in the request, judged by the rules of the programme's sector."""
     active = active_placements_subquery(today)
+    first = recognised_at_subquery()
     rows = session.execute(
-        select(Mentor, func.coalesce(active.c.active, 0), User)
+        select(Mentor, func.coalesce(active.c.active, 0), User, first.c.recognised_at,
+               RecognitionMentor.lower_path_accepted)
         .join(RecognitionMentor, RecognitionMentor.mentor_id == Mentor.id)
         .outerjoin(active, active.c.mentor_id == Mentor.id)
         .outerjoin(User, User.id == Mentor.user_id)
+        .outerjoin(first, first.c.mentor_id == Mentor.id)
         .where(RecognitionMentor.recognition_id == recognition.id)
         .order_by(Mentor.last_name, Mentor.first_name)
     ).all()
-    return to_mentor_views(rows, rules=MentorRules.from_sector(sector), today=today)
+    # The record extract must have been recent on the day the request was filed.
+    return to_mentor_views(rows, rules=MentorRules.from_sector(sector), today=today,
+                           requested_on=decision_day(recognition.submitted_at))
 
 
 @dataclass
@@ -439,9 +656,22 @@ def _details(action: str, changes: dict[str, Any]) -> list[str]:
         lines.append(_("Opmerking: %(note)s", note=changes["reason"]))
     elif changes.get("reason"):
         lines.append(_("Reden: %(reason)s", reason=changes["reason"]))
-    if changes.get("placements"):
+    if changes.get("validity_reason"):
+        lines.append(_("Reden voor de langere geldigheid: %(reason)s",
+                       reason=changes["validity_reason"]))
+    if changes.get("lower_path_mentor_ids"):
+        lines.append(_("%(n)d mentor(en) aanvaard via de lagere leeftijds- en ervaringsgrens "
+                       "(relevante kwalificatie).", n=len(changes["lower_path_mentor_ids"])))
+    if action == "recognition.placements_moved":
+        lines.append(_("%(n)d lopende plaatsing(en) overgezet naar de verlenging %(number)s "
+                       "vanaf %(date)s.", n=len(changes.get("placements") or []),
+                       number=recognition_number(changes.get("to") or 0),
+                       date=_iso(changes.get("from_day"))))
+    elif changes.get("placements"):
         lines.append(_("%(n)d lopende plaatsing(en) gemarkeerd als zonder erkenning vanaf "
                        "%(date)s.", n=changes["placements"], date=_iso(changes.get("lost_on"))))
+    if action == "recognition.renewal_requested" and changes.get("renewal_id"):
+        lines.append(_("Aanvraag %(number)s.", number=recognition_number(changes["renewal_id"])))
     return lines
 
 
@@ -666,20 +896,26 @@ def mentor_verdicts(session: Session, recognition_ids: list[int], *,
     """Per recognition: its named mentors judged by its sector's rules, in one query."""
     if not recognition_ids:
         return {}
+    first = recognised_at_subquery()
     rows = session.execute(
-        select(RecognitionMentor.recognition_id, Mentor, Sector)
+        select(RecognitionMentor.recognition_id, Mentor, Sector, first.c.recognised_at,
+               RecognitionMentor.lower_path_accepted, Recognition.submitted_at)
         .join(Mentor, Mentor.id == RecognitionMentor.mentor_id)
         .join(Recognition, Recognition.id == RecognitionMentor.recognition_id)
         .join(Programme, Programme.id == Recognition.programme_id)
         .join(Sector, Sector.id == Programme.sector_id)
+        .outerjoin(first, first.c.mentor_id == Mentor.id)
         .where(RecognitionMentor.recognition_id.in_(recognition_ids))
     ).all()
     counts: dict[int, tuple[int, int]] = {}
     rules: dict[int, MentorRules] = {}
-    for recognition_id, mentor, sector in rows:
+    for recognition_id, mentor, sector, recognised_at, accepted, submitted_at in rows:
         sector_rules = rules.setdefault(sector.id, MentorRules.from_sector(sector))
+        facts = MentorFacts.from_mentor(mentor, recognised_on=decision_day(recognised_at),
+                                        lower_path_accepted=bool(accepted),
+                                        requested_on=decision_day(submitted_at))
         # Capacity is not a personal rule: the sector weighs it when placing a learner.
-        ok = check_mentor(MentorFacts.from_mentor(mentor), sector_rules, on=today).eligible
+        ok = check_mentor(facts, sector_rules, on=today).eligible
         total, failing = counts.get(recognition_id, (0, 0))
         counts[recognition_id] = (total + 1, failing + (not ok))
     return {key: MentorVerdict(total, failing) for key, (total, failing) in counts.items()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,7 +15,7 @@ from dualflow.companies.models import Company, Mentor, Site
 from dualflow.companies.views import add_error
 from dualflow.errors import DomainError
 from dualflow.extensions import db
-from dualflow.i18n import today_brussels
+from dualflow.i18n import format_date, today_brussels
 from dualflow.integers import int_arg
 from dualflow.modelbase import Role
 from dualflow.pagination import paginate
@@ -25,6 +25,7 @@ from dualflow.recognitions.forms import (
     ListFilterForm,
     ReasonForm,
     RegisterForm,
+    RenewForm,
     RequestForm,
 )
 from dualflow.recognitions.models import Recognition
@@ -58,8 +59,10 @@ def index():
     )
     page = paginate(db.session, statement, scalars=False)
     own = current_user.company_id if current_user.role == Role.COMPANY else None
+    renewed = services.renewed_ids(db.session, [row[0].id for row in page.items])
     return render_template("recognitions/index.html", form=form, page=page, today=today,
-                           company=company, own_company_id=own, **services.template_helpers())
+                           company=company, own_company_id=own, renewed=renewed,
+                           **services.template_helpers())
 
 
 @bp.get("/recognitions/inbox")
@@ -173,15 +176,29 @@ def _detail(recognition: Recognition, *, status: int = 200, approve_form=None,
             refuse_form=None, withdraw_form=None, error: str | None = None):
     session, today = db.session, today_brussels()
     ctx = services.context(session, recognition, today=today)
+    mentors = services.named_mentors(session, recognition, sector=ctx.sector, today=today)
+    start = services.renewal_start(session, recognition, today)
     if approve_form is None:
         approve_form = ApproveForm(formdata=None)
         approve_form.valid_from.data, approve_form.valid_until.data = services.default_validity(
-            ctx.sector, today
+            ctx.sector, start or today
         )
+    # Per mentor who meets only the lower path: the sector's choice to accept it.
+    approve_form.lower_path_mentor_ids.choices = [
+        (view.mentor.id, f"{view.mentor.first_name} {view.mentor.last_name}")
+        for view in mentors if view.eligibility.lower_path_only
+    ]
+    renewal = services.renewal_of(session, recognition)
+    renews = session.get(Recognition, recognition.renews_id) if recognition.renews_id else None
     return render_template(
         "recognitions/detail.html",
-        ctx=ctx, r=recognition, today=today,
-        mentors=services.named_mentors(session, recognition, sector=ctx.sector, today=today),
+        ctx=ctx, r=recognition, today=today, mentors=mentors, renewal=renewal, renews=renews,
+        renewal_start=start,
+        term_end=services.default_validity(ctx.sector, approve_form.valid_from.data or today)[1],
+        renewal_refusal=services.renewal_refusal(session, current_user, recognition, today)
+        if policy.can(current_user, "recognitions.request") else None,
+        may_request=policy.can(current_user, "recognitions.request"),
+        renewable_from=services.renewable_from(recognition),
         history=services.history(session, recognition, ctx.submitted_by),
         may_decide=policy.can(current_user, "recognitions.decide")
         and ctx.programme.sector_id == current_user.sector_id,
@@ -236,7 +253,9 @@ def approve(recognition_id: int):
         try:
             services.approve(db.session, actor=current_user, recognition=recognition,
                              today=today_brussels(), valid_from=form.valid_from.data,
-                             valid_until=form.valid_until.data, note=form.note.data or "")
+                             valid_until=form.valid_until.data, note=form.note.data or "",
+                             validity_reason=form.validity_reason.data or "",
+                             lower_path_mentor_ids=form.lower_path_mentor_ids.data or [])
         except DomainError as error:
             if error.field:
                 add_error(form, error)
@@ -245,6 +264,53 @@ def approve(recognition_id: int):
         else:
             return _decided(recognition, _("De werkplek is erkend."))
     return _detail(recognition, status=422, approve_form=form)
+
+
+@bp.route("/recognitions/<int:recognition_id>/renew", methods=["GET", "POST"])
+@login_required
+@policy.require("recognitions.request")
+def renew(recognition_id: int):
+    """Request the renewal of an approved recognition nearing its end, pre-filled from it."""
+    session, today = db.session, today_brussels()
+    current = _recognition_or_404(recognition_id)
+    ctx = services.context(session, current, today=today)
+    refusal = services.renewal_refusal(session, current_user, current, today)
+    if refusal:
+        flash(refusal, "warning")
+        return redirect(url_for("recognitions.detail", recognition_id=current.id))
+    named = {view.mentor.id for view in services.named_mentors(session, current,
+                                                               sector=ctx.sector, today=today)}
+    mentors = session.execute(
+        policy.scoped(current_user, Mentor)
+        .where(Mentor.company_id == ctx.company.id, Mentor.is_active.is_(True))
+        .order_by(Mentor.last_name, Mentor.first_name)
+    ).scalars().all()
+    form = RenewForm()
+    form.mentor_ids.choices = [
+        (mentor.id, f"{mentor.first_name} {mentor.last_name}"
+                    + (f" · {mentor.function_title}" if mentor.function_title else ""))
+        for mentor in mentors
+    ]
+    if request.method == "GET":
+        form.mentor_ids.data = [mentor.id for mentor in mentors if mentor.id in named]
+        form.note.data = current.note
+    if form.validate_on_submit():
+        try:
+            renewal = services.renew(session, actor=current_user, recognition=current,
+                                     mentor_ids=form.mentor_ids.data or [],
+                                     sworn_declaration=form.sworn_declaration.data,
+                                     note=form.note.data or "", today=today)
+        except DomainError as error:
+            add_error(form, error)
+        else:
+            flash(_("De verlenging is aangevraagd. De sector beslist erover; de huidige "
+                    "erkenning blijft gelden tot en met %(date)s.",
+                    date=format_date(current.valid_until)), "success")
+            return redirect(url_for("recognitions.detail", recognition_id=renewal.id))
+    status = 200 if request.method == "GET" else 422
+    return render_template("recognitions/renew.html", form=form, ctx=ctx, r=current,
+                           start=max(current.valid_until + timedelta(days=1), today),
+                           **services.template_helpers()), status
 
 
 def _reason_action(recognition_id: int, action: str, message: str):

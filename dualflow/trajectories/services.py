@@ -26,8 +26,9 @@ from dualflow import audit, policy
 from dualflow.accounts.models import User
 from dualflow.agreements.models import Agreement
 from dualflow.catalog.models import Competency, Programme, School, SchoolHoliday, Sector
-from dualflow.companies.eligibility import MentorFacts, MentorRules, check_mentor
+from dualflow.companies.eligibility import MentorRules, check_mentor
 from dualflow.companies.models import Company, Mentor, Site
+from dualflow.companies.services import facts_at_recognition
 from dualflow.errors import DomainError, NotAllowed
 from dualflow.evaluations.models import Evaluation, EvaluationMoment
 from dualflow.i18n import format_date, school_year_label
@@ -607,8 +608,12 @@ def _mentor_name(mentor: Mentor) -> str:
     return f"{mentor.first_name} {mentor.last_name}"
 
 
-def _recognition_for(session: Session, site: Site, programme: Programme) -> Recognition:
-    """The approved recognition of the site for the programme, or the exact reason why not."""
+def _recognition_for(session: Session, site: Site, programme: Programme,
+                     starts_on: date | None = None) -> Recognition:
+    """The approved recognition of the site for the programme, or the exact reason why not.
+
+    With a renewal approved next to the current recognition, the one valid on `starts_on`.
+    """
     rows = session.execute(
         select(Recognition).where(Recognition.site_id == site.id,
                                   Recognition.programme_id == programme.id)
@@ -616,7 +621,9 @@ def _recognition_for(session: Session, site: Site, programme: Programme) -> Reco
     ).scalars().all()
     approved = [row for row in rows if row.status == RecognitionStatus.APPROVED.value]
     if approved:
-        return approved[0]
+        covering = [row for row in approved if starts_on and row.valid_from and row.valid_until
+                    and row.valid_from <= starts_on <= row.valid_until]
+        return (covering or approved)[0]
     if not rows:
         raise DomainError(
             _("%(site)s is niet erkend als leerwerkplek voor %(programme)s.", site=site.name,
@@ -636,8 +643,16 @@ def _recognition_for(session: Session, site: Site, programme: Programme) -> Reco
 
 
 def _check_validity(recognition: Recognition, site: Site, programme: Programme,
-                    starts_on: date, ends_on: date) -> None:
-    """The recognition must hold on every day of the placement: from ≤ start, end ≤ until."""
+                    starts_on: date, ends_on: date, session: Session | None = None) -> None:
+    """The recognition must hold on every day of the placement: from ≤ start, end ≤ until;
+    an approved renewal that continues it without a gap counts for the days after its end."""
+    if session is not None and recognition.valid_until is not None \
+            and recognition.valid_until < ends_on:
+        from dualflow.recognitions.services import continuing_renewal
+
+        renewal = continuing_renewal(session, recognition)
+        if renewal is not None and renewal.valid_until >= ends_on:
+            ends_on = recognition.valid_until
     if recognition.valid_from is None or recognition.valid_from > starts_on:
         raise DomainError(
             _("De erkenning van %(site)s voor %(programme)s geldt pas vanaf %(date)s; de "
@@ -692,7 +707,8 @@ def mentor_load(session: Session, mentor_id: int, sector_id: int, starts_on: dat
 
 
 def _check_mentor(session: Session, mentor: Mentor | None, site: Site, company: Company,
-                  sector: Sector, starts_on: date, ends_on: date) -> Mentor:
+                  sector: Sector, starts_on: date, ends_on: date,
+                  recognition: Recognition | None = None) -> Mentor:
     if mentor is None:
         raise DomainError(_("Kies een mentor."), field="mentor_id")
     if mentor.company_id != site.company_id:
@@ -705,7 +721,8 @@ def _check_mentor(session: Session, mentor: Mentor | None, site: Site, company: 
         raise DomainError(_("%(name)s is niet meer actief als mentor.",
                             name=_mentor_name(mentor)), field="mentor_id")
     rules = MentorRules.from_sector(sector)
-    verdict = check_mentor(MentorFacts.from_mentor(mentor), rules, on=starts_on)
+    facts = facts_at_recognition(session, [mentor], recognition)[mentor.id]
+    verdict = check_mentor(facts, rules, on=starts_on)
     if not verdict.eligible:
         reasons = "; ".join(f"{rule.label}: {rule.detail}" for rule in verdict.failures)
         raise DomainError(
@@ -799,10 +816,11 @@ def create_placement(
     programme = session.get(Programme, trajectory.programme_id)
     sector = session.get(Sector, programme.sector_id)
     company = session.get(Company, site.company_id)
-    recognition = _recognition_for(session, site, programme)
-    _check_validity(recognition, site, programme, starts_on, ends_on)
+    recognition = _recognition_for(session, site, programme, starts_on)
+    _check_validity(recognition, site, programme, starts_on, ends_on, session)
     mentor = session.get(Mentor, mentor_id) if mentor_id else None
-    mentor = _check_mentor(session, mentor, site, company, sector, starts_on, ends_on)
+    mentor = _check_mentor(session, mentor, site, company, sector, starts_on, ends_on,
+                           recognition)
     placement = Placement(
         trajectory_id=trajectory.id, site_id=site.id, mentor_id=mentor.id,
         recognition_id=recognition.id, starts_on=starts_on, ends_on=ends_on,
@@ -1257,7 +1275,8 @@ class MentorChoice:
 
 
 def mentor_choices(session: Session, user: User, *, company_id: int, sector: Sector,
-                   on: date, ends_on: date) -> list[MentorChoice]:
+                   on: date, ends_on: date,
+                   recognition: Recognition | None = None) -> list[MentorChoice]:
     """Active mentors of the company with the verdict of the sector's rules and their load."""
     mentors = session.execute(
         policy.scoped(user, Mentor)
@@ -1280,8 +1299,9 @@ def mentor_choices(session: Session, user: User, *, company_id: int, sector: Sec
             periods[mentor_id].append((first, min(last, ended) if ended else last))
         for mentor_id, spans in periods.items():
             loads[mentor_id] = max_overlap(spans, on, ends_on)
+    facts = facts_at_recognition(session, list(mentors), recognition)
     return [
-        MentorChoice(mentor, check_mentor(MentorFacts.from_mentor(mentor), rules, on=on,
+        MentorChoice(mentor, check_mentor(facts[mentor.id], rules, on=on,
                                           active_placements=loads[mentor.id]))
         for mentor in mentors
     ]

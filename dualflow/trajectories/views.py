@@ -370,7 +370,8 @@ def placement_new(trajectory_id: int):
     starts_on = form.starts_on.data or on
     ends_on = form.ends_on.data if form.ends_on.data and form.ends_on.data >= starts_on else last
     mentors = services.mentor_choices(session, current_user, company_id=company.id,
-                                      sector=ctx.sector, on=starts_on, ends_on=ends_on)
+                                      sector=ctx.sector, on=starts_on, ends_on=ends_on,
+                                      recognition=recognition)
     form.mentor_id.choices = [(0, _("— kies een mentor —")), *(
         (choice_.mentor.id, _mentor_label(choice_)) for choice_ in mentors)]
     if request.method == "GET" and len(mentors) == 1:

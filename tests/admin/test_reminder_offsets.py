@@ -54,6 +54,7 @@ def _sector_data(sector: Sector, **fields) -> dict:
         "mentor_training_months": sector.mentor_training_months,
         "recognition_years": sector.recognition_years,
         "decision_days": sector.decision_days,
+        "record_check_max_age_months": sector.record_check_max_age_months,
         "recognition_expiry_days": "",
         "mentor_training_days": "",
     }

@@ -28,6 +28,8 @@ def _sector_data(**fields) -> dict:
         "allows_part_time_employment": "y",
         "recognition_years": "4",
         "decision_days": "21",
+        "record_check_max_age_months": "6",
+        "teaching_certificate_exempts": "y",
     }
     data.update({key: str(value) for key, value in fields.items()})
     return {key: value for key, value in data.items() if value is not None}
@@ -48,6 +50,7 @@ def test_admin_creates_a_sector_with_its_rules(client, session, world):
     assert sector.max_learners_per_mentor == 2
     assert sector.allows_part_time_employment is True
     assert (sector.recognition_years, sector.decision_days) == (4, 21)
+    assert sector.record_check_max_age_months == 6 and sector.teaching_certificate_exempts
     assert session.execute(
         select(AuditEvent).where(AuditEvent.action == "sector.created")
     ).scalar_one().entity_id == sector.id
@@ -80,6 +83,7 @@ def test_empty_cap_means_no_maximum(client, session, world):
         ("recognition_years", "21", "Kies een waarde van 1 tot 20."),
         ("decision_days", "366", "Kies een waarde van 1 tot 365."),
         ("decision_days", "veertien", ""),
+        ("record_check_max_age_months", "0", "Kies een waarde van 1 tot 60."),
         ("mentor_min_age_qualified", "26",
          "Met een relevante kwalificatie mag de vereiste niet hoger liggen dan zonder (25)."),
     ],

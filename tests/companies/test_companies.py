@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -223,14 +223,20 @@ def test_mentor_input_refused_with_field_errors(client, world, session):
 
 
 def test_company_page_shows_checklist_training_deadline_and_capacity(client, world, session):
-    factories.mentor(session, world.company_a, first_name="Tine", last_name="Training",
-                     appointed_on=date(2026, 1, 15), record_check_on=date(2025, 1, 1))
+    tine = factories.mentor(session, world.company_a, first_name="Tine", last_name="Training",
+                            appointed_on=date(2026, 1, 15), record_check_on=date(2025, 1, 1))
+    site = factories.site(session, world.company_a)
+    factories.recognition_request(session, site, world.programme_a, mentors=[tine],
+                                  status="approved",
+                                  decided_at=datetime(2026, 1, 15, 10, tzinfo=UTC),
+                                  valid_from=date(2026, 1, 15), valid_until=date(2030, 1, 14))
     session.commit()
     login(client, world.company_user_a)
     body = client.get(f"/companies/{world.company_a.id}").get_data(as_text=True)
     assert "Tine Training" in body
     assert "Getoetst aan de" in body or "standaardregels" in body
-    assert "vóór of op" in body or "liep af op" in body
+    # Default rules (no sector): training within 12 months of the decision of 15/01/2026.
+    assert "15/01/2027" in body and "erkenningsbeslissing van 15/01/2026" in body
     assert "Capaciteit" in body
 
 

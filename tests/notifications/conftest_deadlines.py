@@ -13,8 +13,9 @@ The scene (factories.placed_world plus), all trajectories starting Tuesday 1 Sep
 - traj_c (school_a, mentor_b at site_b1, recognition rec_b valid until 31/12/2026): signed
   agreement; moment m4 (20/11/2026).
 - traj_d (school_b, not placed, no agreement): moment m6 (20/10/2026).
-- mentor_a2 (company_a, of sector_a: training within 6 months), appointed 1/5/2026, untrained;
-  mentor_d (company_d, no sector: 12 months), appointed 15/1/2026, trains on 5/1/2027.
+- mentor_a2 (company_a, of sector_a: training within 6 months), named in rec_a decided 1/5/2026,
+  untrained; mentor_d (company_d, no sector: 12 months), named in a recognition of site_d1
+  decided 15/1/2026, trains on 5/1/2027.
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ def build_scene(session, world) -> SimpleNamespace:
     s.rec_b.valid_until = date(2026, 12, 31)
     s.mentor_a2.email, s.mentor_a2.appointed_on = MENTOR_A2, date(2026, 5, 1)
     s.mentor_d.email, s.mentor_d.appointed_on = MENTOR_D, date(2026, 1, 15)
+    # The training clock runs from the first recognition decision naming the mentor.
+    name_in_recognition(session, s.rec_a, s.mentor_a2, date(2026, 5, 1))
+    name_in_recognition(session, factories.recognition(session, s.site_d1, s.programme_b),
+                        s.mentor_d, date(2026, 1, 15))
     factories.placement_agreement(session, s.place_b)
     factories.placement_agreement(session, s.place_c)
     s.m1 = factories.evaluation_moment(session, s.traj_a, title="Eerste", due_on=date(2026, 10, 13))
@@ -99,6 +104,15 @@ def build_scene(session, world) -> SimpleNamespace:
         ("company_user_a", s.company_user_a), ("sector_user_a", s.sector_user_a),
         ("sector_user_b", s.sector_user_b))}
     return s
+
+
+def name_in_recognition(session, recognition, mentor, decided_on: date) -> None:
+    """`mentor` is named in the approved `recognition`, decided on `decided_on` at 10:00."""
+    from dualflow.recognitions.models import RecognitionMentor
+
+    recognition.decided_at = datetime.combine(decided_on, time(10), BRUSSELS)
+    session.add(RecognitionMentor(recognition_id=recognition.id, mentor_id=mentor.id))
+    session.flush()
 
 
 def sign(session, s, party: str, day: date) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -13,7 +13,8 @@ from sqlalchemy import select
 from dualflow.agreements.models import Signature
 from dualflow.audit import AuditEvent
 from dualflow.companies.eligibility import add_months
-from dualflow.i18n import today_brussels
+from dualflow.i18n import BRUSSELS, today_brussels
+from dualflow.recognitions.models import RecognitionMentor
 from dualflow.reports.models import Document
 from tests import factories
 from tests.clients import isolated_client
@@ -38,11 +39,17 @@ def scene(session, world):
     # Company A is of sector_a (six months of training time); Mia was appointed five months
     # ago, her colleague a month ago.
     s.company_a.sector_id = world.sector_a.id
+    # The training clock runs from the recognition decision naming the mentor: rec_a named
+    # Mia five months ago, rec_ab her colleague a month ago.
     s.mentor_a.appointed_on = today - timedelta(days=150)
     s.mentor_a.training_completed_on = None
     s.mentor_a2.appointed_on = today - timedelta(days=30)
     s.rec_a.valid_until = today + timedelta(days=60)
-    session.add_all([s.company_a, s.mentor_a, s.mentor_a2, s.rec_a])
+    s.rec_a.decided_at = datetime.combine(today - timedelta(days=150), time(10), BRUSSELS)
+    s.rec_ab.decided_at = datetime.combine(today - timedelta(days=30), time(10), BRUSSELS)
+    session.add_all([s.company_a, s.mentor_a, s.mentor_a2, s.rec_a, s.rec_ab,
+                     RecognitionMentor(recognition_id=s.rec_a.id, mentor_id=s.mentor_a.id),
+                     RecognitionMentor(recognition_id=s.rec_ab.id, mentor_id=s.mentor_a2.id)])
     document = Document(kind="agreement", filename="overeenkomst.pdf", content=b"%PDF-1.7",
                         sha256="0" * 64, size_bytes=8)
     session.add(document)
@@ -109,7 +116,7 @@ def test_a_mentors_feed_parses_back_with_his_deadlines(app, client, scene):
     calendar = Calendar.from_ical(body)
     assert str(calendar["VERSION"]) == "2.0" and "dualflow" in str(calendar["PRODID"])
     events = _events(response)
-    training_deadline = add_months(scene.mentor_a.appointed_on, 6)
+    training_deadline = add_months(scene.today - timedelta(days=150), 6)
     assert events == {
         f"evaluation-{scene.m_open_a.id}@dualflow": (
             scene.today + timedelta(10), "Eerste evaluatie van Anna Peeters",

@@ -24,7 +24,11 @@ from dualflow.notifications.rules import (
 from dualflow.notifications.services import notify
 from tests import factories
 from tests.conftest import count_queries
-from tests.notifications.conftest_deadlines import at_six_thirty, build_scene
+from tests.notifications.conftest_deadlines import (
+    at_six_thirty,
+    build_scene,
+    name_in_recognition,
+)
 
 
 def _sent(session) -> list[tuple[str, int | None, str]]:
@@ -266,12 +270,14 @@ def test_a_sector_sets_its_own_training_reminders(session, placed):
     placed.company_a.sector_id = placed.sector_a.id
     placed.company_a.contact_email = placed.company_user_a.email
     placed.sector_a.reminder_offsets = {"mentor_training_days": [60, 7]}
-    placed.mentor_a2.appointed_on = date(2026, 5, 1)  # sector_a: 6 months, so 1/11/2026
+    # sector_a: 6 months after the recognition decision of 1/5/2026, so 1/11/2026.
     placed.mentor_a2.email = "jonas@bouw-a.test"
     trained = factories.mentor(session, placed.company_a, appointed_on=date(2026, 5, 1),
                                training_completed_on=date(2026, 9, 1), email="t@bouw-a.test")
     gone = factories.mentor(session, placed.company_a, appointed_on=date(2026, 5, 1),
                             is_active=False, email="g@bouw-a.test")
+    for named in (placed.mentor_a2, trained, gone):
+        name_in_recognition(session, placed.rec_a, named, date(2026, 5, 1))
     session.flush()
 
     assert mentor_training_deadlines(session, date(2026, 9, 1)) == {}

@@ -42,6 +42,8 @@ MENTORS = frozenset({"mentor", "mentor_b"})
 COORDINATOR = frozenset({"coordinator"})
 SECTOR = frozenset({"sector"})
 NOBODY: frozenset[str] = frozenset()
+EXTRACT_READERS = frozenset({"admin", "company", "sector", "company_b"})
+REQUESTERS = frozenset({"admin", "coordinator", "company", "company_b"})
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,11 @@ MATRIX: dict[str, Entry] = {
         shows=COMPANY_READERS),
     "companies.mentor_invite": Entry(
         "company", ("company_id", "mentor_id"), COMPANY_MAINTAINERS, writes=True),
+    "companies.record_extract_upload": Entry(
+        "company", ("company_id", "mentor_id"), COMPANY_MAINTAINERS, writes=True),
+    # The criminal record extract: the company, the deciding sector and admins; everyone else
+    # (the schools included) gets 404.
+    "companies.record_extract": Entry("extract", ("mentor_id",), EXTRACT_READERS),
     # Evaluations: the mentor writes, the school reviews, the company reads.
     "evaluations.moment": Entry("moment", ("moment_id",), TRAJECTORY_READERS),
     "evaluations.submit": Entry("moment", ("moment_id",), MENTORS, writes=True),
@@ -129,6 +136,8 @@ MATRIX: dict[str, Entry] = {
     "recognitions.refuse": Entry("recognition", ("recognition_id",), SECTOR, writes=True),
     "recognitions.review": Entry("recognition", ("recognition_id",), SECTOR, writes=True),
     "recognitions.withdraw": Entry("recognition", ("recognition_id",), SECTOR, writes=True),
+    # Renewing: whoever may file a request for the site (it refuses outside its window).
+    "recognitions.renew": Entry("recognition", ("recognition_id",), REQUESTERS),
     # Progress reports: the school's batches; a trajectory's report for who reads it.
     "reports.batch_progress": Entry("batch", ("batch_id",), COORDINATOR),
     "reports.batch_download": Entry("batch", ("batch_id",), COORDINATOR),
@@ -204,6 +213,13 @@ SCOPES: dict[str, dict[str, dict[str, str]]] = {
     },
     "batch": {"coordinator": {"A": "own"}},
     "notification": {},
+    # A's mentor is named in a request of sector A; B's in none of sector A.
+    "extract": {
+        "admin": {"A": "own", "B": "own"},
+        "company": {"A": "own"},
+        "sector": {"A": "own"},
+        "company_b": {"B": "own"},
+    },
 }
 
 # The objects each kind is tried with (X only where a path names a parent and a child).
@@ -219,6 +235,7 @@ BUNDLES: dict[str, tuple[str, ...]] = {
     "recognition": ("A", "B", "H"),
     "batch": ("A", "B", "H"),
     "notification": ("B", "H"),
+    "extract": ("A", "B", "H"),
 }
 
 # Cases that fail on the code as it stands, because of holes being closed elsewhere: each is

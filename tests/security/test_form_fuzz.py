@@ -535,6 +535,11 @@ def _build_fuzz_world(app, session, world) -> FuzzWorld:
     in_review = factories.recognition_request(
         session, factories.site(session, world.company_a), world.programme_a,
         status="in_review", submitted_by_id=users["coordinator"].id)
+    # An approved recognition nearing its end, to renew.
+    nearing = factories.recognition(
+        session, factories.site(session, world.company_a), world.programme_a,
+        valid_from=date.today() - timedelta(days=1700),
+        valid_until=date.today() + timedelta(days=60))
     # A moment still to come, which may be removed.
     factories.evaluation_moment(session, traj, due_on=date(2027, 5, 20))
     for mentor_row in session.execute(select(Mentor).where(Mentor.user_id.is_(None))).scalars():
@@ -558,6 +563,7 @@ def _build_fuzz_world(app, session, world) -> FuzzWorld:
                   url_for("agreements.detail", agreement_id=draft.id),
                   url_for("recognitions.detail", recognition_id=in_review.id),
                   url_for("recognitions.detail", recognition_id=submitted.id),
+                  url_for("recognitions.renew", recognition_id=nearing.id),
                   url_for("agreements.new", placement=place_i.id),
                   url_for("companies.detail", company_id=matrix.bundles["D"]["company_id"]),
                   url_for("trajectories.detail", trajectory_id=traj_g.id),

@@ -17,6 +17,7 @@ from dualflow.agreements.models import Signature
 from dualflow.catalog.models import Competency
 from dualflow.evaluations.models import Evaluation
 from dualflow.notifications.models import Notification
+from dualflow.recognitions.models import RecognitionMentor
 from dualflow.reports.models import Document, ReportBatch
 from tests import factories
 
@@ -109,6 +110,16 @@ def build(session, world) -> MatrixWorld:
     agreement_f2, signature_f2 = _signed_agreement(session, place_f2, "f2")
     moment_f1 = _evaluated_moment(session, traj_f, s.mentor_a, date(2026, 12, 1))
     moment_f2 = _evaluated_moment(session, traj_f, s.mentor_b, date(2027, 4, 1))
+
+    # The mentors' criminal record extracts; A's mentor is named in sector A's recognition.
+    for mentor in (s.mentor_a, s.mentor_b):
+        extract = Document(kind="record_extract", filename="uittreksel.pdf",
+                           content=b"%PDF-1.4 uittreksel", sha256="b" * 64, size_bytes=19,
+                           subject_type="mentor", subject_id=mentor.id)
+        session.add(extract)
+        session.flush()
+        mentor.record_extract_document_id = extract.id
+    session.add(RecognitionMentor(recognition_id=s.rec_a.id, mentor_id=s.mentor_a.id))
 
     notification_b = Notification(dedupe_key="matrix:b", user_id=s.coordinator_b.id,
                                   kind="test", subject="Voor B", link="/")

@@ -39,7 +39,7 @@ def arena(session, world) -> Arena:
     mentor.experience_years = 10
     mentor.appointed_on = date(2024, 1, 1)
     mentor.training_completed_on = date(2024, 3, 1)
-    mentor.record_check_on = date(2024, 1, 1)
+    mentor.record_check_on = factories.RECENT_RECORD_CHECK
     other_mentor = factories.eligible_mentor(session, world.company_b, first_name="Bert")
     trajectory = session.execute(
         select(Trajectory).where(Trajectory.learner_id == world.learner_a.id)

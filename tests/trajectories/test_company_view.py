@@ -151,12 +151,17 @@ def test_the_company_dashboard_lists_recognitions_that_expire(client, session, s
 
 def test_the_company_dashboard_lists_mentors_whose_training_deadline_is_near(client, session,
                                                                               shared):
-    # Bouw requires the training within 6 months of the appointment: 1/5 -> 1/11/2026.
+    # Bouw requires the training within 6 months of the recognition decision: 1/5 -> 1/11/2026.
     shared.company_a.sector_id = shared.sector_a.id
     late = factories.mentor(session, shared.company_a, first_name="Lotte", last_name="Laat",
-                            appointed_on=date(2026, 5, 1))
-    factories.mentor(session, shared.company_a, first_name="Gert", last_name="Gevormd",
-                     appointed_on=date(2026, 5, 1), training_completed_on=date(2026, 9, 1))
+                            appointed_on=date(2025, 5, 1))
+    trained = factories.mentor(session, shared.company_a, first_name="Gert",
+                               last_name="Gevormd", appointed_on=date(2026, 5, 1),
+                               training_completed_on=date(2026, 9, 1))
+    factories.recognition_request(
+        session, factories.site(session, shared.company_a), shared.programme_a,
+        mentors=[late, trained], status="approved", valid_from=date(2026, 5, 1),
+        decided_at=datetime(2026, 5, 1, 9, tzinfo=UTC))
     session.commit()
     login(client, shared.company_user_a)
     response = client.get("/")

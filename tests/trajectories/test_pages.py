@@ -140,7 +140,7 @@ def test_placement_form_from_the_register_to_a_refusal_and_a_placement(client, s
     assert response.status_code == 422
     assert "niet aan de mentorregels van de sector Bouw" in _text(response)
     assert "strafregister" in _text(response)
-    arena.mentor.record_check_on = date(2024, 1, 1)
+    arena.mentor.record_check_on = factories.RECENT_RECORD_CHECK
     session.commit()
     response = client.post(url, data=data)
     assert response.status_code == 302

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from dualflow.audit import AuditEvent
 from dualflow.errors import DomainError, NotAllowed
+from dualflow.recognitions.models import RecognitionMentor
 from dualflow.trajectories import services
 from tests import factories
 
@@ -128,8 +129,11 @@ def test_mentor_turning_25_the_day_after_the_start_is_refused(session, arena):
 
 
 def test_the_rules_of_the_programmes_sector_apply(session, arena):
-    # Bouw (sector_a) asks the training within 6 months of appointment; 12 is the default.
-    arena.mentor.appointed_on = date(2026, 1, 15)
+    # Bouw (sector_a) asks the training within 6 months of the recognition decision naming
+    # the mentor; 12 is the default.
+    arena.recognition.decided_at = datetime(2026, 1, 15, 9, tzinfo=UTC)
+    session.add(RecognitionMentor(recognition_id=arena.recognition.id,
+                                  mentor_id=arena.mentor.id))
     arena.mentor.training_completed_on = None
     error = refused(session, arena)
     assert "Mentoropleiding" in error.message and "15/07/2026" in error.message
