@@ -187,3 +187,18 @@ def test_the_company_dashboard_query_count_stays_flat(client, app, session, shar
             assert client.get("/").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_the_company_list_says_when_a_terminated_agreement_still_ends_later(client, session,
+                                                                           shared):
+    agreement = factories.placement_agreement(session, shared.place_ab, status="terminated",
+                                              version=2)
+    agreement.terminated_on = date(2027, 3, 31)
+    agreement.termination_kind = "mutual"
+    session.commit()
+    zorg = factories.user(session, "company", company_id=shared.company_b.id)
+    session.commit()
+    login(client, zorg)
+    text = _text(client.get("/trajectories"))
+    assert "eindigt op 31/03/2027" in text
+    assert "beëindigd" not in text
