@@ -412,15 +412,22 @@ def _mentor_label(choice) -> str:
     return name
 
 
+def _managed_placement_or_404(trajectory_id: int,
+                              placement_id: int) -> tuple[Trajectory, Placement]:
+    """A placement of a trajectory the user manages, or 404."""
+    trajectory = _managed_or_404(trajectory_id)
+    placement = policy.get_or_404(db.session, current_user, Placement, placement_id)
+    if placement.trajectory_id != trajectory.id:
+        abort(404)
+    return trajectory, placement
+
+
 @bp.post("/trajectories/<int:trajectory_id>/placements/<int:placement_id>/end")
 @login_required
 @policy.require("learners.manage")
 def placement_end(trajectory_id: int, placement_id: int):
     """End a placement earlier than planned."""
-    trajectory = _managed_or_404(trajectory_id)
-    placement = policy.get_or_404(db.session, current_user, Placement, placement_id)
-    if placement.trajectory_id != trajectory.id:
-        abort(404)
+    trajectory, placement = _managed_placement_or_404(trajectory_id, placement_id)
     form = EndPlacementForm()
     if not form.validate_on_submit():
         message = "; ".join(form.ends_on.errors) or _("Vul de einddatum in.")
@@ -440,10 +447,7 @@ def placement_end(trajectory_id: int, placement_id: int):
 @policy.require("learners.manage")
 def placement_schedule(trajectory_id: int, placement_id: int):
     """Set the half-days at the workplace of a placement."""
-    trajectory = _managed_or_404(trajectory_id)
-    placement = policy.get_or_404(db.session, current_user, Placement, placement_id)
-    if placement.trajectory_id != trajectory.id:
-        abort(404)
+    trajectory, placement = _managed_placement_or_404(trajectory_id, placement_id)
     form = ScheduleForm()
     if not form.validate_on_submit():
         return _detail(trajectory, status=422, placement_error=(
