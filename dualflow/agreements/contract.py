@@ -69,6 +69,18 @@ def _allowance(session: Session, agreement: Agreement, lang: str, today: date) -
             "allowance_on": format_date(today), "allowance_note": note}
 
 
+def informative_translation(data: dict[str, Any], lang: str = Language.FR.value) -> dict[str, Any]:
+    """A Dutch contract's data rendered in `lang` for information: the same facts, marked as a
+    translation that is not signed and does not bind (only the Dutch text does)."""
+    translated = dict(data, lang=lang, draft=False, informative_translation=True)
+    category = data.get("allowance_category")
+    if category:
+        with force_locale(lang):
+            translated["allowance_category_label"] = str(ALLOWANCE_CATEGORY_LABELS[category])
+            translated["allowance_note"] = str(ALLOWANCE_NOTE)
+    return translated
+
+
 def age_on(birth_date: date, day: date) -> int:
     """Age in whole years on `day`."""
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))

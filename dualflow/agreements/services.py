@@ -1045,6 +1045,28 @@ def contract_language_note(agreement: Agreement, parts: Parts) -> str:
     return contract.language_note(parts.site, lang)
 
 
+def translation_available(agreement: Agreement, parts: Parts) -> bool:
+    """Whether the contract is (or will be) in Dutch, so a French translation can be attached."""
+    stored = (agreement.contract_data or {}).get("lang")
+    lang = stored or contract.contract_language(parts.site, parts.learner)
+    return lang == Language.NL.value
+
+
+def translation_pdf(session: Session, *, agreement: Agreement, today: date) -> bytes:
+    """The Dutch contract in French, for information only: rendered now, never stored or signed.
+
+    A sent contract is translated from the data it was drawn up from, so the translation says
+    what the signed text says; a draft from what it would say today.
+    """
+    data = agreement.contract_data
+    if data is None:
+        data = contract.contract_data(session, agreement, today=today, draft=True)
+    if data.get("lang") != Language.NL.value:
+        raise DomainError(_("Dit contract is niet in het Nederlands opgesteld; een vertaling ter "
+                            "informatie is er niet voor nodig."))
+    return contract.render(contract.informative_translation(data))
+
+
 def language_of(code: str | None) -> str:
     """A mail or page language dualflow speaks, Dutch when unknown."""
     return code if code in {lang.value for lang in Language} else Language.NL.value

@@ -196,6 +196,7 @@ def _detail(agreement: Agreement, *, status: int = 200, terminate_form=None):
         send_form=SendForm(), terminate_form=terminate_form or TerminateForm(),
         trajectory_url=trajectory_url(parts.trajectory.id), today=today,
         language_note=services.contract_language_note(agreement, parts),
+        translation=services.translation_available(agreement, parts),
         gaps=(contract.contract_gaps(session, agreement)
               if manage and agreement.status == AgreementStatus.DRAFT.value else []),
         # The amount in force today, or on the last day of an agreement that has ended.
@@ -262,6 +263,25 @@ def _stored_pdf(agreement: Agreement, document_id: int | None):
     if document is None:
         abort(404)
     return _pdf_response(document.content, document.filename)
+
+
+@bp.get("/<int:agreement_id>/translation.pdf")
+@login_required
+@policy.require("trajectories.view")
+def translation(agreement_id: int):
+    """The contract in French for information: marked as such, not signed, not stored."""
+    agreement = _agreement_or_404(agreement_id)
+    if agreement.contract_data is None:
+        _managed_or_403(agreement)  # a draft is seen by those who draw it up
+    else:
+        policy.guard("agreement.download", agreement)
+    try:
+        content = services.translation_pdf(db.session, agreement=agreement,
+                                           today=today_brussels())
+    except DomainError:
+        abort(404)
+    return _pdf_response(content,
+                         f"traduction-information-{agreement.id}-v{agreement.version}.pdf")
 
 
 @bp.get("/<int:agreement_id>/document.pdf")
@@ -437,6 +457,21 @@ def sign(token: str):
         return render_template("agreements/sign.html", link=link, form=form, token=token,
                                data=link.agreement.contract_data or {},
                                **services.template_helpers()), status
+
+
+@signing_bp.get("/sign/<token>/translation.pdf")
+def sign_translation(token: str):
+    """The document to sign in French, for information (the Dutch text is what is signed)."""
+    g.no_store = True
+    try:
+        link = services.open_link(db.session, raw_token=token)
+        content = services.translation_pdf(db.session, agreement=link.agreement,
+                                           today=today_brussels())
+    except services.LinkRefused as error:
+        return _refused(error)
+    except DomainError:
+        abort(404)
+    return _pdf_response(content, f"traduction-information-{link.agreement.id}.pdf")
 
 
 @signing_bp.get("/sign/<token>/pdf")
