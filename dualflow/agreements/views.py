@@ -271,10 +271,12 @@ def _stored_pdf(agreement: Agreement, document_id: int | None):
 def translation(agreement_id: int):
     """The contract in French for information: marked as such, not signed, not stored."""
     agreement = _agreement_or_404(agreement_id)
-    if agreement.contract_data is None:
+    if agreement.status == AgreementStatus.DRAFT.value:
         _managed_or_403(agreement)  # a draft is seen by those who draw it up
     else:
         policy.guard("agreement.download", agreement)
+        if agreement.contract_data is None:
+            abort(404)  # no record of what was sent, so nothing to translate faithfully
     try:
         content = services.translation_pdf(db.session, agreement=agreement,
                                            today=today_brussels())

@@ -86,6 +86,7 @@ MATRIX: dict[str, Entry] = {
     "agreements.detail": Entry("agreement", ("agreement_id",), TRAJECTORY_READERS),
     "agreements.document": Entry("agreement", ("agreement_id",), AGREEMENT_PARTIES),
     "agreements.signed_pdf": Entry("agreement", ("agreement_id",), AGREEMENT_PARTIES),
+    "agreements.translation": Entry("agreement", ("agreement_id",), AGREEMENT_PARTIES),
     "agreements.preview": Entry("agreement", ("agreement_id",), SCHOOL),
     "agreements.edit": Entry("agreement", ("agreement_id",), SCHOOL, writes=True),
     "agreements.new_version": Entry("agreement", ("agreement_id",), SCHOOL, writes=True),

@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from dualflow.agreements import contract
 from dualflow.agreements.models import Signature
 from dualflow.catalog.models import Competency
 from dualflow.evaluations.models import Evaluation
@@ -37,6 +38,8 @@ def _signed_agreement(session, placement, name: str):
     pdf = document(session, name)
     agreement = factories.agreement(session, placement, status="signed",
                                     document_id=pdf.id, signed_document_id=pdf.id)
+    # What the sent contract was drawn up from, as sending stores it (the translation reads it).
+    agreement.contract_data = contract.contract_data(session, agreement, today=agreement.starts_on)
     signature = Signature(agreement_id=agreement.id, party="company", document_id=pdf.id,
                           signer_email=f"{name}@company.example")
     session.add(signature)
