@@ -73,11 +73,15 @@ def safe_next(target: str | None) -> str | None:
 
 # --- URLs outside the browser's current page -----------------------------------------------
 
+def _build(endpoint: str, values: dict[str, Any], root: str) -> str:
+    # Bound to no request: a page, a job of the scheduler and the CLI build the same path.
+    return current_app.url_map.bind("localhost", script_name=root).build(endpoint, values)
+
+
 def app_path(endpoint: str, **values: Any) -> str:
     """The path of `endpoint` under the application's root (APPLICATION_ROOT), the same with
     or without a request: what a stored notification link holds."""
-    root = current_app.config.get("APPLICATION_ROOT") or "/"
-    return current_app.url_map.bind("localhost", script_name=root).build(endpoint, values)
+    return _build(endpoint, values, current_app.config.get("APPLICATION_ROOT") or "/")
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
@@ -87,5 +91,4 @@ def absolute_url(endpoint: str, **values: Any) -> str:
     https://school.example/dualflow), never from the request, so a page, a job of the scheduler
     and the CLI give the same link.
     """
-    path = current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
-    return current_app.config["BASE_URL"] + path
+    return current_app.config["BASE_URL"] + _build(endpoint, values, "/")
