@@ -267,7 +267,8 @@ def _register_template_helpers(app: Flask) -> None:
         from dualflow.navigation import ROLE_LABELS, menu_for, organisation_name
 
         context = {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
-        if current_user.is_authenticated:
+        # Mails are rendered by the scheduler too, where no request (and no user) is.
+        if has_request_context() and current_user.is_authenticated:
             context.update(
                 navigation=menu_for(current_user.role),
                 role_label=ROLE_LABELS.get(current_user.role, current_user.role),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import Session
@@ -18,6 +18,7 @@ from dualflow.companies.models import Company
 from dualflow.errors import DomainError, NotAllowed
 from dualflow.extensions import db
 from dualflow.modelbase import Role, utcnow
+from dualflow.web import absolute_url
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -282,12 +283,7 @@ def issue_sign_in_link(session: Session, *, user: User) -> str:
         user_id=user.id,
         lifetime=timedelta(minutes=SIGN_IN_LINK_MINUTES),
     )
-    if has_request_context():
-        path = url_for("accounts.sign_in_with_link", token=raw)
-    else:  # a background job (the reminder mails) has no request to build the URL from
-        with current_app.test_request_context():
-            path = url_for("accounts.sign_in_with_link", token=raw)
-    return current_app.config["BASE_URL"] + path
+    return absolute_url("accounts.sign_in_with_link", token=raw)
 
 
 def request_sign_in_link(session: Session, *, email: str) -> tuple[User, str] | None:

@@ -27,7 +27,7 @@ from dualflow.accounts.forms import (
 )
 from dualflow.errors import DomainError
 from dualflow.extensions import db, limiter
-from dualflow.urls import safe_next
+from dualflow.web import absolute_url, form_status, safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -86,7 +86,7 @@ def login():
             return redirect(safe_next(form.next.data) or url_for("dashboard.home"))
         g.login_failed = True
         form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("accounts/login.html", form=form), status
 
 
@@ -116,7 +116,7 @@ def _mail(user, template: str, **context) -> None:
 
 def send_invitation(user, raw: str, inviter) -> None:
     """E-mail the invitation link to a new user."""
-    link = current_app.config["BASE_URL"] + url_for("accounts.accept_invitation", token=raw)
+    link = absolute_url("accounts.accept_invitation", token=raw)
     _mail(user, "invitation", link=link, inviter=inviter,
           days=current_app.config["INVITATION_DAYS"])
 
@@ -130,7 +130,7 @@ def forgot_password():
         issued = services.request_password_reset(db.session, email=form.email.data)
         if issued:
             user, raw = issued
-            link = current_app.config["BASE_URL"] + url_for("accounts.reset_password", token=raw)
+            link = absolute_url("accounts.reset_password", token=raw)
             _mail(user, "password_reset", link=link,
                   hours=current_app.config["PASSWORD_RESET_HOURS"])
         flash(
@@ -140,7 +140,7 @@ def forgot_password():
             "info",
         )
         return redirect(url_for("accounts.login"))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("accounts/forgot_password.html", form=form), status
 
 
@@ -202,7 +202,7 @@ def reset_password(token: str):
             logout_user()
             flash(_("Je wachtwoord is gewijzigd. Meld je aan met je nieuwe wachtwoord."), "success")
             return redirect(url_for("accounts.login"))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("accounts/new_password.html", form=form, invitation=False), status
 
 
@@ -222,7 +222,7 @@ def accept_invitation(token: str):
             _sign_in(user)
             flash(_("Welkom bij dualflow, %(name)s.", name=user.full_name), "success")
             return redirect(url_for("dashboard.home"))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template(
         "accounts/new_password.html", form=form, invitation=True, invited=user
     ), status

@@ -52,7 +52,7 @@ from dualflow.jobs import STALE_AFTER
 from dualflow.modelbase import Role, utcnow
 from dualflow.navigation import ROLE_LABELS
 from dualflow.pagination import paginate
-from dualflow.urls import safe_next
+from dualflow.web import add_error, form_status, safe_next
 
 bp = Blueprint("admin", __name__)
 
@@ -120,20 +120,6 @@ def _labels() -> dict:
 
 # ---------------------------------------------------------------------------------------------
 # helpers
-
-
-def _show_error(form: FlaskForm, error: DomainError) -> None:
-    """Put a refused rule's message on the field it concerns, else above the form."""
-    field = form._fields.get(error.field) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
-def _status() -> int:
-    """200 for a first display, 422 when a submitted form is shown again with its errors."""
-    return 422 if request.method == "POST" else 200
 
 
 def _data(form: FlaskForm, names: tuple[str, ...]) -> dict:
@@ -214,12 +200,12 @@ def user_invite():
                 language=form.language.data,
             )
         except DomainError as error:
-            _show_error(form, error)
+            add_error(form, error)
         else:
             send_invitation(user, raw, current_user)
             flash(_("De uitnodiging is verstuurd naar %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_invite.html", form=form), _status()
+    return render_template("admin/user_invite.html", form=form), form_status()
 
 
 def _user_action(user_id: int, action) -> str:
@@ -296,14 +282,14 @@ def school_new():
             school = catalog.create_school(db.session, actor=current_user,
                                            **_data(form, catalog.SCHOOL_FIELDS))
         except DomainError as error:
-            _show_error(form, error)
+            add_error(form, error)
         else:
             save_reminder_offsets(db.session, actor=current_user, owner=school,
                                   keys=form.offset_keys, overrides=form.reminder_offsets(),
                                   action="school.updated")
             flash(_("School %(name)s is toegevoegd.", name=school.name), "success")
             return redirect(url_for("admin.school", school_id=school.id))
-    return render_template("admin/school_form.html", form=form, school=None), _status()
+    return render_template("admin/school_form.html", form=form, school=None), form_status()
 
 
 def _school_page(school: School, holiday_form: HolidayForm, status: int = 200):
@@ -331,14 +317,14 @@ def school_edit(school_id: int):
             catalog.update_school(db.session, actor=current_user, school=school,
                                   **_data(form, catalog.SCHOOL_FIELDS))
         except DomainError as error:
-            _show_error(form, error)
+            add_error(form, error)
         else:
             save_reminder_offsets(db.session, actor=current_user, owner=school,
                                   keys=form.offset_keys, overrides=form.reminder_offsets(),
                                   action="school.updated")
             flash(_("De gegevens van %(name)s zijn bewaard.", name=school.name), "success")
             return redirect(url_for("admin.school", school_id=school.id))
-    return render_template("admin/school_form.html", form=form, school=school), _status()
+    return render_template("admin/school_form.html", form=form, school=school), form_status()
 
 
 def _holiday(school_id: int, holiday_id: int) -> tuple[School, SchoolHoliday]:
@@ -361,7 +347,7 @@ def school_holiday_add(school_id: int):
                                           name=form.name.data, starts_on=form.starts_on.data,
                                           ends_on=form.ends_on.data)
         except DomainError as error:
-            _show_error(form, error)
+            add_error(form, error)
         else:
             flash(_("Vakantie %(name)s is toegevoegd.", name=holiday.name), "success")
             return redirect(url_for("admin.school", school_id=school.id))
@@ -380,12 +366,12 @@ def school_holiday_edit(school_id: int, holiday_id: int):
                                    name=form.name.data, starts_on=form.starts_on.data,
                                    ends_on=form.ends_on.data)
         except DomainError as error:
-            _show_error(form, error)
+            add_error(form, error)
         else:
             flash(_("Vakantie %(name)s is bewaard.", name=holiday.name), "success")
             return redirect(url_for("admin.school", school_id=school.id))
     return render_template("admin/holiday_form.html", form=form, school=school,
-                           holiday=holiday), _status()
+                           holiday=holiday), form_status()
 
 
 @bp.post("/schools/<int:school_id>/holidays/<int:holiday_id>/delete")
@@ -421,14 +407,14 @@ def sector_new():
             sector = catalog.create_sector(db.session, actor=current_user,
                                            **_data(form, catalog.SECTOR_FIELDS))
         except DomainError as error:
-            _show_error(form, error)
+            add_error(form, error)
         else:
             save_reminder_offsets(db.session, actor=current_user, owner=sector,
                                   keys=form.offset_keys, overrides=form.reminder_offsets(),
                                   action="sector.updated")
             flash(_("Sector %(name)s is toegevoegd.", name=sector.name), "success")
             return redirect(url_for("admin.sectors"))
-    return render_template("admin/sector_form.html", form=form, sector=None), _status()
+    return render_template("admin/sector_form.html", form=form, sector=None), form_status()
 
 
 @bp.route("/sectors/<int:sector_id>", methods=["GET", "POST"])
@@ -442,14 +428,14 @@ def sector_edit(sector_id: int):
             catalog.update_sector(db.session, actor=current_user, sector=sector,
                                   **_data(form, catalog.SECTOR_FIELDS))
         except DomainError as error:
-            _show_error(form, error)
+            add_error(form, error)
         else:
             save_reminder_offsets(db.session, actor=current_user, owner=sector,
                                   keys=form.offset_keys, overrides=form.reminder_offsets(),
                                   action="sector.updated")
             flash(_("Sector %(name)s is bewaard.", name=sector.name), "success")
             return redirect(url_for("admin.sectors"))
-    return render_template("admin/sector_form.html", form=form, sector=sector), _status()
+    return render_template("admin/sector_form.html", form=form, sector=sector), form_status()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -492,12 +478,12 @@ def programme_new():
             programme = catalog.create_programme(db.session, actor=current_user,
                                                  **_data(form, catalog.PROGRAMME_FIELDS))
         except DomainError as error:
-            _show_error(form, error)
+            add_error(form, error)
         else:
             flash(_("Opleiding %(name)s is toegevoegd. Voeg nu de competentieclusters toe.",
                     name=programme.name), "success")
             return redirect(url_for("admin.programme", programme_id=programme.id))
-    return render_template("admin/programme_form.html", form=form, programme=None), _status()
+    return render_template("admin/programme_form.html", form=form, programme=None), form_status()
 
 
 def _programme_page(programme: Programme, competency_form: CompetencyForm, status: int = 200):
@@ -526,12 +512,12 @@ def programme_edit(programme_id: int):
             catalog.update_programme(db.session, actor=current_user, programme=programme,
                                      **_data(form, catalog.PROGRAMME_FIELDS))
         except DomainError as error:
-            _show_error(form, error)
+            add_error(form, error)
         else:
             flash(_("Opleiding %(name)s is bewaard.", name=programme.name), "success")
             return redirect(url_for("admin.programme", programme_id=programme.id))
     return render_template("admin/programme_form.html", form=form,
-                           programme=programme), _status()
+                           programme=programme), form_status()
 
 
 def _competency(programme_id: int, competency_id: int) -> tuple[Programme, Competency]:
@@ -554,7 +540,7 @@ def programme_competency_add(programme_id: int):
                                                 programme=programme,
                                                 **_data(form, catalog.COMPETENCY_FIELDS))
         except DomainError as error:
-            _show_error(form, error)
+            add_error(form, error)
         else:
             flash(_("Competentiecluster %(code)s is toegevoegd.", code=competency.code),
                   "success")
@@ -574,13 +560,13 @@ def programme_competency_edit(programme_id: int, competency_id: int):
             catalog.update_competency(db.session, actor=current_user, competency=competency,
                                       **_data(form, catalog.COMPETENCY_FIELDS))
         except DomainError as error:
-            _show_error(form, error)
+            add_error(form, error)
         else:
             flash(_("Competentiecluster %(code)s is bewaard.", code=competency.code),
                   "success")
             return redirect(url_for("admin.programme", programme_id=programme.id))
     return render_template("admin/competency_form.html", form=form, programme=programme,
-                           competency=competency), _status()
+                           competency=competency), form_status()
 
 
 @bp.post("/programmes/<int:programme_id>/competencies/<int:competency_id>/move")
@@ -781,7 +767,7 @@ def allowance_rate_add():
                 amount=form.amount.data, valid_from=form.valid_from.data,
                 today=today_brussels(), retroactive=form.retroactive.data)
         except DomainError as error:
-            _show_error(form, error)
+            add_error(form, error)
         else:
             flash(_("Categorie %(category)d: %(amount)s per maand vanaf %(date)s is bewaard. "
                     "Lopende overeenkomsten volgen dit bedrag zonder nieuw contract.",

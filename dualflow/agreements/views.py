@@ -33,21 +33,12 @@ from dualflow.integers import int_arg
 from dualflow.modelbase import AgreementKind, AgreementStatus
 from dualflow.reports.models import Document
 from dualflow.trajectories.models import Placement
+from dualflow.web import absolute_url, add_error, form_status
 
 bp = Blueprint("agreements", __name__)
 signing_bp = Blueprint("signing", __name__)
 
 TRAJECTORY_ENDPOINTS = ("trajectories.detail", "trajectories.show", "trajectories.view")
-
-
-def add_error(form, error: DomainError, shown: tuple[str, ...] | None = None) -> None:
-    """Show a refused action on the form field it concerns (when the page shows that field),
-    else at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and (shown is None or error.field in shown):
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def trajectory_url(trajectory_id: int) -> str | None:
@@ -85,7 +76,7 @@ def send_signature_request(invitation: services.Invitation, agreement: Agreement
     signature = invitation.signature
     data = agreement.contract_data or {}
     language = services.language_of(signature.language)
-    link = current_app.config["BASE_URL"] + url_for("signing.sign", token=invitation.raw_token)
+    link = absolute_url("signing.sign", token=invitation.raw_token)
     context = {
         "lang": "fr" if language == "fr" else "nl",
         "signature": signature, "link": link, "reminder": reminder,
@@ -164,12 +155,12 @@ def new():
             agreement = services.create_agreement(db.session, actor=current_user,
                                                   placement=placement, **_terms(form))
         except DomainError as error:
-            add_error(form, error, _shown_fields(parts.programme.agreement_kind))
+            add_error(form, error, shown=_shown_fields(parts.programme.agreement_kind))
         else:
             flash(_("Het ontwerp van de overeenkomst is opgesteld. Kijk de PDF na en verstuur "
                     "ze ter ondertekening."), "success")
             return redirect(url_for("agreements.detail", agreement_id=agreement.id))
-    return _form_page(form, parts, None, 200 if request.method == "GET" else 422)
+    return _form_page(form, parts, None, form_status())
 
 
 def _detail(agreement: Agreement, *, status: int = 200, terminate_form=None):
@@ -236,11 +227,11 @@ def edit(agreement_id: int):
             services.update_draft(db.session, actor=current_user, agreement=agreement,
                                   **_terms(form))
         except DomainError as error:
-            add_error(form, error, _shown_fields(parts.programme.agreement_kind))
+            add_error(form, error, shown=_shown_fields(parts.programme.agreement_kind))
         else:
             flash(_("Het ontwerp is bewaard."), "success")
             return redirect(url_for("agreements.detail", agreement_id=agreement.id))
-    return _form_page(form, parts, agreement, 200 if request.method == "GET" else 422)
+    return _form_page(form, parts, agreement, form_status())
 
 
 @bp.get("/<int:agreement_id>/preview.pdf")
@@ -455,7 +446,7 @@ def sign(token: str):
             else:
                 return render_template("agreements/sign_done.html", link=link,
                                        **services.template_helpers())
-        status = 200 if request.method == "GET" else 422
+        status = form_status()
         return render_template("agreements/sign.html", link=link, form=form, token=token,
                                data=link.agreement.contract_data or {},
                                **services.template_helpers()), status

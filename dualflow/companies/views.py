@@ -36,21 +36,11 @@ from dualflow.modelbase import Role
 from dualflow.pagination import paginate
 from dualflow.recognitions import services as recognition_services
 from dualflow.recognitions.models import Recognition
+from dualflow.web import add_error, form_status
 
 bp = Blueprint("companies", __name__)
 
 DETAIL_ROWS = 10
-
-
-def add_error(form, error: DomainError, prefix: str = "") -> None:
-    """Show a refused action on the form field it concerns, else at the top of the form."""
-    field = getattr(form, prefix + error.field, None) if error.field else None
-    if field is None and error.field:
-        field = getattr(form, error.field, None)
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _sector_choices(empty_label: str) -> list[tuple[int, str]]:
@@ -149,7 +139,7 @@ def new():
                 else:
                     flash(_("%(name)s is geregistreerd.", name=company.name), "success")
                 return redirect(url_for("companies.detail", company_id=company.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("companies/new.html", form=form), status
 
 
@@ -229,7 +219,7 @@ def edit(company_id: int):
         else:
             flash(_("De gegevens van %(name)s zijn bewaard.", name=company.name), "success")
             return redirect(url_for("companies.detail", company_id=company.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("companies/edit.html", form=form, company=company,
                            kbo_editable=kbo_editable), status
 
@@ -283,7 +273,7 @@ def site_new(company_id: int):
         else:
             flash(_("Vestiging %(name)s is toegevoegd.", name=site.name), "success")
             return redirect(url_for("companies.detail", company_id=company.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("companies/site_form.html", form=form, company=company,
                            site=None), status
 
@@ -309,7 +299,7 @@ def site_edit(company_id: int, site_id: int):
         else:
             flash(_("Vestiging %(name)s is bewaard.", name=site.name), "success")
             return redirect(url_for("companies.detail", company_id=company.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("companies/site_form.html", form=form, company=company,
                            site=site), status
 
@@ -383,7 +373,7 @@ def mentor_new(company_id: int):
             _warn_if_ineligible(company, mentor)
             return redirect(url_for("companies.mentor_edit", company_id=company.id,
                                     mentor_id=mentor.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("companies/mentor_form.html", form=form, company=company,
                            mentor=None, view=None,
                            rules=services.company_rules(db.session, company)), status
@@ -413,7 +403,7 @@ def mentor_edit(company_id: int, mentor_id: int):
                 _warn_if_ineligible(company, mentor)
                 return redirect(url_for("companies.mentor_edit", company_id=company.id,
                                         mentor_id=mentor.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("companies/mentor_form.html", form=form, company=company,
                            mentor=mentor, view=_mentor_view(company, mentor), maintain=maintain,
                            extract_form=RecordExtractForm(formdata=None, prefix="extract",

@@ -19,7 +19,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from dualflow import mail, policy
-from dualflow.companies.views import add_error
 from dualflow.errors import ConcurrentEdit, DomainError, NotAllowed
 from dualflow.evaluations import services
 from dualflow.evaluations.forms import (
@@ -33,6 +32,7 @@ from dualflow.evaluations.models import EvaluationMoment
 from dualflow.extensions import db, limiter
 from dualflow.i18n import format_date, today_brussels
 from dualflow.modelbase import EvaluationStatus
+from dualflow.web import absolute_url, add_error, form_status
 
 bp = Blueprint("evaluations", __name__)
 
@@ -212,7 +212,7 @@ def reflection_link(moment_id: int):
 
 def _send_reflection_mail(context: services.MomentContext, raw: str) -> None:
     learner = context.learner
-    link = current_app.config["BASE_URL"] + url_for("evaluations.reflect", token=raw)
+    link = absolute_url("evaluations.reflect", token=raw)
     values = {
         "learner": learner, "moment": context.moment, "school": context.school,
         "company": context.company, "programme": context.programme,
@@ -273,7 +273,7 @@ def reflect(token: str):
             else:
                 return render_template("evaluations/reflect_done.html", link=link,
                                        **_template_helpers())
-        status = 200 if request.method == "GET" else 422
+        status = form_status()
         return render_template("evaluations/reflect.html", link=link, form=form,
                                due_on=format_date(link.context.moment.due_on),
                                **_template_helpers()), status

@@ -24,7 +24,6 @@ from sqlalchemy import select
 
 from dualflow import policy
 from dualflow.catalog.models import School
-from dualflow.companies.views import add_error
 from dualflow.errors import DomainError
 from dualflow.extensions import db
 from dualflow.i18n import today_brussels
@@ -33,6 +32,7 @@ from dualflow.learners.forms import ConfirmImportForm, ImportForm, LearnerForm, 
 from dualflow.learners.models import Learner
 from dualflow.modelbase import Role
 from dualflow.pagination import paginate
+from dualflow.web import add_error, form_status
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
 
@@ -60,10 +60,6 @@ def _school_choices(empty_label: str) -> list[tuple[int, str]]:
         .order_by(School.name)
     ).all()
     return [(0, empty_label), *((row.id, row.name) for row in schools)]
-
-
-def _status() -> int:
-    return 200 if request.method == "GET" else 422
 
 
 def _learner_or_404(learner_id: int) -> Learner:
@@ -178,7 +174,7 @@ def new():
             flash(_("%(name)s is geregistreerd.",
                     name=f"{learner.first_name} {learner.last_name}"), "success")
             return redirect(url_for("learners.detail", learner_id=learner.id))
-    return render_template("learners/form.html", form=form, learner=None), _status()
+    return render_template("learners/form.html", form=form, learner=None), form_status()
 
 
 @bp.route("/<int:learner_id>/edit", methods=["GET", "POST"])
@@ -212,7 +208,7 @@ def edit(learner_id: int):
             return redirect(url_for("learners.detail", learner_id=learner.id))
     return render_template("learners/form.html", form=form, learner=learner,
                            masked=services.mask_national_number(learner.national_number)), \
-        _status()
+        form_status()
 
 
 # --- import -------------------------------------------------------------------------------
@@ -273,7 +269,7 @@ def upload():
             add_error(form, error)
         else:
             return _result_page(plan, school, data=data)
-    return _import_page(form, _status())
+    return _import_page(form, form_status())
 
 
 def _carried_upload(form: ConfirmImportForm) -> tuple[bytes, str, School, dict[str, str]]:

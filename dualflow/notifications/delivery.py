@@ -36,14 +36,13 @@ import logging
 import smtplib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from functools import partial
 from urllib.parse import quote
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale, ngettext
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
@@ -57,7 +56,7 @@ from dualflow.jobs import run_once
 from dualflow.mail import Mailer, build_message, refused_for_good
 from dualflow.modelbase import Role, utcnow
 from dualflow.notifications.models import JobRun, Notification
-from dualflow.urls import safe_next
+from dualflow.web import app_path, safe_next
 
 log = logging.getLogger(__name__)
 
@@ -175,10 +174,9 @@ class Links:
     @classmethod
     def build(cls) -> Links:
         """From DUALFLOW_BASE_URL, also outside a request (the scheduler has none)."""
-        with current_app.test_request_context():
-            return cls(base=current_app.config["BASE_URL"],
-                       centre_path=url_for("notifications.index"),
-                       settings_path=url_for("notifications.settings"))
+        return cls(base=current_app.config["BASE_URL"],
+                   centre_path=app_path("notifications.index"),
+                   settings_path=app_path("notifications.settings"))
 
     @property
     def centre(self) -> str:
@@ -222,10 +220,8 @@ class SignInLinks:
 
 
 def _render(template: str, language: str, **context) -> tuple[str, str]:
-    # The scheduler has no request; the page helpers (current user, locale) expect one.
-    request = (nullcontext() if has_request_context()
-               else current_app.test_request_context(base_url=current_app.config["BASE_URL"]))
-    with request, force_locale(language):
+    # Also from the scheduler, without a request: the mails use no page helpers.
+    with force_locale(language):
         return (render_template(f"mail/{template}.txt", **context),
                 render_template(f"mail/{template}.html", **context))
 

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
@@ -41,6 +40,7 @@ from dualflow.modelbase import (
 from dualflow.recognitions.models import Recognition
 from dualflow.tokens import hash_token
 from dualflow.trajectories.models import Placement, Trajectory
+from dualflow.web import absolute_url
 
 # The feed covers deadlines from this long ago (overdue ones stay visible) ...
 PAST_DAYS = 60
@@ -63,7 +63,7 @@ class Deadline:
     uid: str
     day: date
     summary: str
-    path: str
+    url: str
     description: str = ""
 
 
@@ -103,7 +103,7 @@ def feed_owner(session: Session, raw: str) -> User | None:
 
 def feed_url(raw: str) -> str:
     """The full URL of a feed, for the user to paste into a calendar application."""
-    return current_app.config["BASE_URL"] + url_for("notifications.calendar_feed", token=raw)
+    return absolute_url("notifications.calendar_feed", token=raw)
 
 
 # --- the deadlines ---------------------------------------------------------------------------
@@ -140,7 +140,7 @@ def _evaluations(session: Session, user: User, today: date) -> Iterator[Deadline
         yield Deadline(
             uid=f"evaluation-{moment_id}@{UID_DOMAIN}", day=due_on,
             summary=_("%(title)s van %(learner)s", title=title, learner=learner),
-            path=url_for("evaluations.moment", moment_id=moment_id),
+            url=absolute_url("evaluations.moment", moment_id=moment_id),
             description=_("De mentor vult de evaluatie in tegen deze datum."),
         )
 
@@ -176,7 +176,7 @@ def _signatures(session: Session, user: User, today: date) -> Iterator[Deadline]
             uid=f"signature-{signature_id}@{UID_DOMAIN}", day=day,
             summary=_("Ondertekenen: overeenkomst van %(learner)s",
                       learner=_name(first_name, last_name)),
-            path=url_for("agreements.detail", agreement_id=agreement_id),
+            url=absolute_url("agreements.detail", agreement_id=agreement_id),
             description=_("Je ondertekent als %(party)s. De link in je e-mail is geldig tot "
                           "deze dag.", party=str(label).lower()),
         )
@@ -215,7 +215,7 @@ def _recognitions(session: Session, user: User, today: date) -> Iterator[Deadlin
             uid=f"recognition-{recognition_id}-expiry@{UID_DOMAIN}", day=valid_until,
             summary=_("Erkenning verloopt: %(site)s (%(programme)s)", site=site,
                       programme=programme),
-            path=url_for("recognitions.detail", recognition_id=recognition_id),
+            url=absolute_url("recognitions.detail", recognition_id=recognition_id),
             description=_("Laatste geldige dag van de erkenning als leerwerkplek."),
         )
 
@@ -251,7 +251,7 @@ def _mentor_training(session: Session, user: User, today: date) -> Iterator[Dead
             uid=f"mentor-training-{mentor.id}@{UID_DOMAIN}", day=deadline,
             summary=_("Mentoropleiding %(mentor)s: uiterste datum",
                       mentor=_name(mentor.first_name, mentor.last_name)),
-            path=url_for("companies.mentor_edit", company_id=mentor.company_id,
+            url=absolute_url("companies.mentor_edit", company_id=mentor.company_id,
                          mentor_id=mentor.id),
             description=_("De mentor moet de mentoropleiding afronden tegen deze datum."),
         )
@@ -272,7 +272,6 @@ def build_feed(session: Session, user: User, *, today: date,
                now: datetime | None = None) -> bytes:
     """The user's deadlines as an iCalendar document (all-day events, in the user's language)."""
     now = now or utcnow()
-    base = current_app.config["BASE_URL"]
     language = user.language if user.language in ("nl", "fr", "en") else "nl"
     with force_locale(language):
         deadlines = deadlines_of(session, user, today=today)
@@ -284,15 +283,14 @@ def build_feed(session: Session, user: User, *, today: date,
         calendar.add("x-wr-calname", _("dualflow: mijn termijnen"))
         calendar.add("x-wr-timezone", "Europe/Brussels")
         for deadline in deadlines:
-            url = base + deadline.path
             event = Event()
             event.add("uid", deadline.uid)
             event.add("dtstamp", now.astimezone(UTC))
             event.add("dtstart", deadline.day)
             event.add("dtend", deadline.day + timedelta(days=1))
             event.add("summary", deadline.summary)
-            event.add("description", f"{deadline.description}\n{url}".strip())
-            event.add("url", url)
+            event.add("description", f"{deadline.description}\n{deadline.url}".strip())
+            event.add("url", deadline.url)
             # A deadline is a reminder, not an appointment: it does not make the day busy.
             event.add("transp", "TRANSPARENT")
             calendar.add_component(event)

@@ -67,6 +67,7 @@ from dualflow.trajectories.services import (
     signed_agreement_exists,
 )
 from dualflow.trajectories.training_days import clock_start
+from dualflow.web import app_path
 
 log = logging.getLogger(__name__)
 
@@ -190,12 +191,6 @@ def _emitter(session: Session, now: datetime | None, checkpoint: Checkpoint | No
     return Emitter(session, now or utcnow(), checkpoint or session.flush)
 
 
-def _path(endpoint: str, **values: Any) -> str:
-    """An app-relative URL, also outside a request (the scheduler has none)."""
-    root = current_app.config.get("APPLICATION_ROOT") or "/"
-    return current_app.url_map.bind("localhost", script_name=root).build(endpoint, values)
-
-
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
@@ -272,7 +267,7 @@ def evaluation_deadlines(session: Session, today: date, *, now: datetime | None 
             "mentor": _name(row.mentor_first_name or "", row.mentor_last_name or ""),
             "company": row.company or "",
         }
-        link = partial(_path, "evaluations.moment", moment_id=row.id)
+        link = partial(app_path, "evaluations.moment", moment_id=row.id)
         entity = (EvaluationMoment.__tablename__, row.id)
         occasion = f"moment={row.id}:due={row.due_on.isoformat()}"
         reminder = (latest_passed(days_left, offsets(school.reminder_offsets,
@@ -385,7 +380,7 @@ def signature_reminders(session: Session, today: date, *, now: datetime | None =
         facts = {"learner": _name(learner.first_name, learner.last_name),
                  "company": company.name, "school": school.name, "sent": format_date(sent_on),
                  "expires": format_date(expires)}
-        agreement_link = _path("agreements.detail", agreement_id=agreement.id)
+        agreement_link = app_path("agreements.detail", agreement_id=agreement.id)
         if expires > now:
             every = offsets(school.reminder_offsets, "signature_reminder_every_days")
             round_number = (today - sent_on).days // every
@@ -484,7 +479,7 @@ def agreement_deadlines(session: Session, today: date, *, now: datetime | None =
         facts = {"learner": _name(learner.first_name, learner.last_name),
                  "deadline": format_date(deadline), "n": n,
                  "left": calendar.days_left(today, start, n), "today": today == deadline}
-        link = _path("trajectories.detail", trajectory_id=trajectory.id)
+        link = app_path("trajectories.detail", trajectory_id=trajectory.id)
         for recipient in directory.coordinators(trajectory.coordinator_id, trajectory.school_id):
             notices.append(Notice(
                 f"agreement.deadline.{k}:trajectory={trajectory.id}:clock={start.isoformat()}"
@@ -599,7 +594,7 @@ def recognition_deadlines(session: Session, today: date, *, now: datetime | None
             continue
         facts = {"site": site.name, "company": company.name, "programme": programme.name,
                  "date": format_date(recognition.valid_until)}
-        link = _path("recognitions.detail", recognition_id=recognition.id)
+        link = app_path("recognitions.detail", recognition_id=recognition.id)
         occasion = (f"recognition={recognition.id}:until={recognition.valid_until.isoformat()}")
         concerned = coordinators_of(recognition.id)
         recipients = unique([*directory.company(company), *directory.sector(sector),
@@ -614,7 +609,7 @@ def recognition_deadlines(session: Session, today: date, *, now: datetime | None
     for recognition, site, company, programme, _sector in expired:
         facts = {"site": site.name, "company": company.name, "programme": programme.name,
                  "date": format_date(recognition.valid_until)}
-        link = _path("recognitions.detail", recognition_id=recognition.id)
+        link = app_path("recognitions.detail", recognition_id=recognition.id)
         occasion = f"recognition={recognition.id}:until={recognition.valid_until.isoformat()}"
         for recipient, names in coordinators_of(recognition.id).values():
             notices.append(Notice(
@@ -717,7 +712,7 @@ def mentor_training_deadlines(session: Session, today: date, *, now: datetime | 
             continue
         facts = {"mentor": _name(mentor.first_name, mentor.last_name), "company": company.name,
                  "date": format_date(deadline)}
-        link = _path("companies.mentor_edit", company_id=company.id, mentor_id=mentor.id)
+        link = app_path("companies.mentor_edit", company_id=company.id, mentor_id=mentor.id)
         occasion = f"mentor={mentor.id}:deadline={deadline.isoformat()}"
         for recipient in unique([directory.mentor(mentor), *directory.company(company)]):
             notices.append(Notice(

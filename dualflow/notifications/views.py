@@ -23,6 +23,7 @@ from dualflow.i18n import today_brussels
 from dualflow.notifications import delivery, feeds
 from dualflow.notifications.forms import MailFrequencyForm
 from dualflow.pagination import paginate
+from dualflow.web import form_status
 
 bp = Blueprint("notifications", __name__)
 
@@ -119,7 +120,7 @@ def settings():
                                        frequency=form.frequency.data):
             flash(_("Je keuze voor e-mails is bewaard."), "success")
         return redirect(url_for("notifications.settings"))
-    return _settings_page(form, status=422 if request.method == "POST" else 200)
+    return _settings_page(form, status=form_status())
 
 
 @bp.post("/notifications/settings/calendar")

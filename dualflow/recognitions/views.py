@@ -12,7 +12,6 @@ from sqlalchemy import select
 from dualflow import exports, policy
 from dualflow.catalog.models import Programme, Sector
 from dualflow.companies.models import Company, Mentor, Site
-from dualflow.companies.views import add_error
 from dualflow.errors import DomainError
 from dualflow.extensions import db
 from dualflow.i18n import format_date, today_brussels
@@ -29,6 +28,7 @@ from dualflow.recognitions.forms import (
     RequestForm,
 )
 from dualflow.recognitions.models import Recognition
+from dualflow.web import add_error, form_status
 
 bp = Blueprint("recognitions", __name__)
 
@@ -165,7 +165,7 @@ def new():
             flash(_("Je aanvraag is ingediend. De sector beslist binnen de termijn; je volgt de "
                     "status hier."), "success")
             return redirect(url_for("recognitions.detail", recognition_id=recognition.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("recognitions/new.html", form=form, company=company,
                            has_mentors=bool(mentors)), status
 
@@ -307,7 +307,7 @@ def renew(recognition_id: int):
                     "erkenning blijft gelden tot en met %(date)s.",
                     date=format_date(current.valid_until)), "success")
             return redirect(url_for("recognitions.detail", recognition_id=renewal.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("recognitions/renew.html", form=form, ctx=ctx, r=current,
                            start=max(current.valid_until + timedelta(days=1), today),
                            **services.template_helpers()), status

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from dualflow import policy
-from dualflow.companies.views import add_error
 from dualflow.errors import DomainError
 from dualflow.extensions import db
 from dualflow.i18n import school_year_label, today_brussels
@@ -26,6 +25,7 @@ from dualflow.reports.progress import (
 )
 from dualflow.trajectories.models import Trajectory
 from dualflow.trajectories.services import school_year_of
+from dualflow.web import add_error
 
 bp = Blueprint("reports", __name__)
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from dualflow import policy
 from dualflow.catalog.models import Programme
-from dualflow.companies.views import add_error
 from dualflow.errors import DomainError, NotAllowed
 from dualflow.evaluations import services as evaluation_services
 from dualflow.extensions import db
@@ -22,6 +21,7 @@ from dualflow.trajectories import council, services
 from dualflow.trajectories.council_forms import ClassDecisionsForm, ClassFilterForm, DecisionForm
 from dualflow.trajectories.forms import EndForm
 from dualflow.trajectories.models import Trajectory
+from dualflow.web import add_error, form_status
 
 bp = Blueprint("council", __name__)
 
@@ -97,7 +97,7 @@ def decide(trajectory_id: int):
         else:
             flash(_("De beslissing van de klassenraad is bewaard."), "success")
             return redirect(url_for("council.decide", trajectory_id=trajectory.id))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     ctx = services.context(session, trajectory)
     names = council.decided_by_names(session, [decision.decided_by_id] if decision else [])
     return render_template(
@@ -188,7 +188,7 @@ def index():
     page = paginate(session, council.class_statement(current_user, **selection),
                     per_page=CLASS_PAGE_SIZE, scalars=False)
     summary = council.class_summary(session, current_user, **selection)
-    status = 200 if request.method == "GET" or not (form.errors or form.form_errors) else 422
+    status = form_status() if form.errors or form.form_errors else 200
     return render_template(
         "trajectories/council_class.html", filters=filters, form=form, page=page,
         summary=summary, posted=posted, row_error=row_error, today=today,

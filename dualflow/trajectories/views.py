@@ -12,7 +12,6 @@ from sqlalchemy import select
 from dualflow import policy
 from dualflow.agreements.services import agreements_for_trajectory
 from dualflow.catalog.models import Programme, School, Sector
-from dualflow.companies.views import add_error
 from dualflow.errors import DomainError
 from dualflow.evaluations import services as evaluation_services
 from dualflow.evaluations.models import EvaluationMoment
@@ -38,6 +37,7 @@ from dualflow.trajectories.forms import (
     WorkplaceSearchForm,
 )
 from dualflow.trajectories.models import Placement, Trajectory
+from dualflow.web import add_error, form_status
 
 bp = Blueprint("trajectories", __name__)
 
@@ -185,7 +185,7 @@ def new():
             flash(_("Het traject van %(name)s is geopend.",
                     name=f"{learner.first_name} {learner.last_name}"), "success")
             return redirect(_detail_url(trajectory))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("trajectories/new.html", learner=learner, form=form,
                            school=school), status
 
@@ -305,7 +305,7 @@ def moment_edit(trajectory_id: int, moment_id: int):
         else:
             flash(_("Het evaluatiemoment is bewaard."), "success")
             return redirect(_detail_url(trajectory, "moments"))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     ctx = services.context(db.session, trajectory)
     return render_template("trajectories/moment_form.html", form=form, ctx=ctx, t=trajectory,
                            moment=moment, last_day=services.last_day(trajectory)), status
@@ -393,7 +393,7 @@ def placement_new(trajectory_id: int):
                     name=f"{ctx.learner.first_name} {ctx.learner.last_name}", site=site.name),
                   "success")
             return redirect(_detail_url(trajectory, f"placement-{placement.id}"))
-    status = 200 if request.method == "GET" else 422
+    status = form_status()
     return render_template("trajectories/placement_new.html", ctx=ctx, t=trajectory,
                            search=search, page=None, choice=choice, site=site, company=company,
                            recognition=recognition, form=form, mentors=mentors, today=today,
