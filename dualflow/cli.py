@@ -7,6 +7,8 @@ import time
 import click
 from flask import Flask, current_app
 
+from dualflow.scheduler import run_scheduler
+
 
 def analyse_tables() -> None:
     """Refresh the query planner's statistics after a bulk load.
@@ -65,8 +67,6 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("scheduler")
     def scheduler() -> None:
         """Run the scheduler process (exactly one per installation; SIGTERM stops it cleanly)."""
-        from dualflow.scheduler import run_scheduler
-
         click.echo("dualflow scheduler running; Ctrl-C or SIGTERM stops it.")
         run_scheduler(current_app._get_current_object())
         click.echo("Scheduler stopped.")
