@@ -38,8 +38,6 @@ bp = Blueprint("learners", __name__, url_prefix="/learners")
 
 # The session key naming the learner whose national number the next page may show in full.
 _REVEAL_KEY = "learners.revealed"
-# Endpoints of a trajectory page, if the trajectories feature offers one.
-_TRAJECTORY_ENDPOINTS = ("trajectories.detail", "trajectories.show", "trajectories.view")
 
 
 @bp.app_template_global("learner_national_number")
@@ -104,11 +102,8 @@ def index():
                            mask=services.mask_national_number)
 
 
-def _trajectory_url(trajectory) -> str | None:
-    for endpoint in _TRAJECTORY_ENDPOINTS:
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, trajectory_id=trajectory.id)
-    return None
+def _trajectory_url(trajectory) -> str:
+    return url_for("trajectories.detail", trajectory_id=trajectory.id)
 
 
 def _detail(learner: Learner, *, status: int = 200):
