@@ -21,12 +21,14 @@ from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from dualflow import policy
 from dualflow.catalog.models import School
 from dualflow.companies.views import add_error
 from dualflow.errors import DomainError
 from dualflow.extensions import db
+from dualflow.forms import options
 from dualflow.i18n import today_brussels
 from dualflow.learners import importing, services, uploads
 from dualflow.learners.forms import ConfirmImportForm, ImportForm, LearnerForm, SearchForm
@@ -52,12 +54,12 @@ def _is_admin() -> bool:
     return current_user.role == Role.ADMIN
 
 
-def _school_choices(empty_label: str) -> list[tuple[int, str]]:
+def _school_choices(empty_label: str) -> list[SelectChoice]:
     schools = db.session.execute(
         select(School.id, School.name).where(policy.visible(current_user, School))
         .order_by(School.name)
     ).all()
-    return [(0, empty_label), *((row.id, row.name) for row in schools)]
+    return options([(0, empty_label), *((row.id, row.name) for row in schools)])
 
 
 def _status() -> int:
@@ -85,11 +87,11 @@ def index():
     """The school's learners, searchable by name, class and national number, paginated."""
     form = SearchForm(request.args)
     school_id = (form.school_id.data or None) if _is_admin() else None
-    form.class_group.choices = [
+    form.class_group.choices = options([
         ("", _("Alle klassen")),
         *((name, name) for name in services.class_groups(db.session, current_user,
                                                           school_id=school_id)),
-    ]
+    ])
     if _is_admin():
         form.school_id.choices = _school_choices(_("Alle scholen"))
     statement = services.learners_statement(
