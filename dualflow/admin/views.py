@@ -25,12 +25,15 @@ from dualflow.admin.forms import (
     USER_STATUS_LABELS,
     AdminSchoolForm,
     AdminSectorForm,
+    AllowanceRateForm,
     AuditFilterForm,
     InviteUserForm,
     UserFilterForm,
     valid_filters,
 )
 from dualflow.admin.offsets import save_reminder_offsets
+from dualflow.agreements import services as agreements
+from dualflow.agreements.contract import format_amount
 from dualflow.catalog import services as catalog
 from dualflow.catalog.forms import (
     LEVEL_LABELS,
@@ -48,7 +51,7 @@ from dualflow.companies.models import Company
 from dualflow.errors import DomainError
 from dualflow.extensions import db, limiter
 from dualflow.forms import options
-from dualflow.i18n import format_date, format_datetime
+from dualflow.i18n import format_date, format_datetime, today_brussels
 from dualflow.jobs import STALE_AFTER
 from dualflow.modelbase import Role, utcnow
 from dualflow.navigation import ROLE_LABELS
@@ -742,9 +745,6 @@ def job_run_now(job: str):
 
 
 def _allowance_rates_page(form, status: int = 200):
-    from dualflow.agreements import services as agreements
-    from dualflow.i18n import today_brussels
-
     today = today_brussels()
     rates = agreements.allowance_rates(db.session)
     # Per category the row in force today: the newest that has started (rows are newest first).
@@ -760,8 +760,6 @@ def _allowance_rates_page(form, status: int = 200):
 @policy.require("admin.manage")
 def allowance_rates():
     """The OAO learning allowance per category, with every index step and its date."""
-    from dualflow.admin.forms import AllowanceRateForm
-
     return _allowance_rates_page(AllowanceRateForm(formdata=None))
 
 
@@ -769,11 +767,6 @@ def allowance_rates():
 @policy.require("admin.manage")
 def allowance_rate_add():
     """Add an index step: a category's new amount from a date on."""
-    from dualflow.admin.forms import AllowanceRateForm
-    from dualflow.agreements import services as agreements
-    from dualflow.agreements.contract import format_amount
-    from dualflow.i18n import today_brussels
-
     form = AllowanceRateForm()
     if form.validate_on_submit():
         try:

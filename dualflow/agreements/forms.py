@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from dualflow.agreements.services import TERMINATION_KIND_LABELS
 from dualflow.forms import Form, options
 
 
@@ -37,8 +38,6 @@ class Required:
 
 def termination_kind_choices():
     """The four ways an agreement ends, labelled in the user's language."""
-    from dualflow.agreements.services import TERMINATION_KIND_LABELS
-
     return options([("", _l("— kies —")), *TERMINATION_KIND_LABELS.items()])
 
 

@@ -21,6 +21,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from dualflow.agreements.services import KIND_LABELS
 from dualflow.catalog.services import (
     EVALUATION_INTERVAL_LIMITS,
     SCHOOL_KINDS,
@@ -173,8 +174,6 @@ class SectorForm(Form):
 
 def agreement_kind_choices():
     """The three kinds of agreement, labelled in the user's language."""
-    from dualflow.agreements.services import KIND_LABELS
-
     return options(KIND_LABELS.items())
 
 
