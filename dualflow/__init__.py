@@ -7,14 +7,39 @@ import logging
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from dualflow import audit, i18n, mail, policy
+from dualflow.accounts.services import load_user_for_session
+from dualflow.accounts.views import bp as accounts_bp
+from dualflow.admin.views import bp as admin_bp
+from dualflow.agreements.views import bp as agreements_bp
+from dualflow.agreements.views import signing_bp
+from dualflow.cli import register_cli
+from dualflow.companies.services import company_display_name
+from dualflow.companies.views import bp as companies_bp
 from dualflow.config import PROJECT_ROOT, load_config
+from dualflow.dashboard.views import bp as dashboard_bp
+from dualflow.evaluations.overview_views import bp as evaluation_overview_bp
+from dualflow.evaluations.views import bp as evaluations_bp
 from dualflow.extensions import babel, bootstrap, csrf, db, limiter, login_manager
+from dualflow.i18n import select_locale
+from dualflow.indicators.views import bp as indicators_bp
+from dualflow.integers import BoundedIntegerConverter
+from dualflow.learners.views import bp as learners_bp
 from dualflow.logs import install_token_redaction
+from dualflow.navigation import ROLE_LABELS, menu_for, organisation_name
+from dualflow.notifications.views import bp as notifications_bp
+from dualflow.recognitions.views import bp as recognitions_bp
+from dualflow.reports.views import bp as reports_bp
+from dualflow.trajectories.council_views import bp as council_bp
+from dualflow.trajectories.views import bp as trajectories_bp
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +66,6 @@ def create_app(config: dict | None = None) -> Flask:
     _register_error_pages(app)
     _register_template_helpers(app)
     install_token_redaction(app)
-
-    from dualflow.cli import register_cli
-
     register_cli(app)
     if not app.debug and not app.testing:
         # Our own messages at INFO; libraries (WeasyPrint's per-page progress, Alembic, the
@@ -54,8 +76,6 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from dualflow.i18n import select_locale
-
     db.init_app(app)
     # dualflow uses no async sessions; the extension's async teardown would otherwise start an
     # event loop (through asgiref) at the end of every request.
@@ -85,58 +105,29 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Meld je aan om deze pagina te bekijken.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-
-    from dualflow.accounts.services import load_user_for_session
-
     login_manager.user_loader(load_user_for_session)
 
 
 def _register_url_converters(app: Flask) -> None:
-    from dualflow.integers import BoundedIntegerConverter
-
     # Before any route exists: every `<int:...>` then refuses ids the database cannot hold.
     app.url_map.converters["int"] = BoundedIntegerConverter
 
 
 def _register_blueprints(app: Flask) -> None:
-    from dualflow.accounts.views import bp as accounts_bp
-    from dualflow.admin.views import bp as admin_bp
-    from dualflow.dashboard.views import bp as dashboard_bp
-
     app.register_blueprint(accounts_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    from dualflow.companies.views import bp as companies_bp
-    from dualflow.recognitions.views import bp as recognitions_bp
-
     app.register_blueprint(companies_bp)
     app.register_blueprint(recognitions_bp)
-    from dualflow.agreements.views import bp as agreements_bp
-    from dualflow.agreements.views import signing_bp
-
     app.register_blueprint(agreements_bp, url_prefix="/agreements")
     app.register_blueprint(signing_bp)
-    from dualflow.trajectories.views import bp as trajectories_bp
-
     app.register_blueprint(trajectories_bp)
-    from dualflow.trajectories.council_views import bp as council_bp
-
     app.register_blueprint(council_bp)
-    from dualflow.learners.views import bp as learners_bp
-
     app.register_blueprint(learners_bp)
-    from dualflow.evaluations.overview_views import bp as evaluation_overview_bp
-    from dualflow.evaluations.views import bp as evaluations_bp
-    from dualflow.reports.views import bp as reports_bp
-
     app.register_blueprint(evaluations_bp)
     app.register_blueprint(evaluation_overview_bp)
     app.register_blueprint(reports_bp)
-    from dualflow.notifications.views import bp as notifications_bp
-
     app.register_blueprint(notifications_bp)
-    from dualflow.indicators.views import bp as indicators_bp
-
     app.register_blueprint(indicators_bp)
 
     @app.get("/healthz")
@@ -157,8 +148,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from dualflow import audit, mail
-
     @app.after_request
     def commit_or_roll_back(response):
         """One commit per request: kept when the response succeeded, undone otherwise.
@@ -210,16 +199,12 @@ _SHARED_ENDPOINTS = ("static", "bootstrap.static")
 
 def _signed_in() -> bool:
     """Whether this response goes to a signed-in user (whose pages no cache may keep)."""
-    from flask_login import current_user
-
     if request.endpoint in _SHARED_ENDPOINTS:
         return False
     return bool(current_user.is_authenticated)
 
 
 def _register_error_pages(app: Flask) -> None:
-    from flask_wtf.csrf import CSRFError
-
     def page(status: int):
         def handler(error):
             code = status
@@ -248,9 +233,6 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from dualflow import i18n, policy
-    from dualflow.companies.services import company_display_name
-
     app.jinja_env.filters["date"] = i18n.format_date
     app.jinja_env.filters["datetime"] = i18n.format_datetime
     app.jinja_env.filters["school_year"] = i18n.school_year_label
@@ -261,11 +243,6 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def layout_context():
-        from flask_babel import get_locale
-        from flask_login import current_user
-
-        from dualflow.navigation import ROLE_LABELS, menu_for, organisation_name
-
         context = {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
         # Mails are rendered by the scheduler too, where no request (and no user) is.
         if has_request_context() and current_user.is_authenticated:

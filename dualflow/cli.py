@@ -6,6 +6,13 @@ import time
 
 import click
 from flask import Flask, current_app
+from sqlalchemy import text
+
+from dualflow.accounts import services as accounts
+from dualflow.demo import DEMO_PASSWORD, DEMO_USERS, load_demo, load_scale
+from dualflow.extensions import db
+from dualflow.migrate import check, upgrade
+from dualflow.scheduler import run_scheduler
 
 
 def analyse_tables() -> None:
@@ -14,10 +21,6 @@ def analyse_tables() -> None:
     Without them SQLite picks, e.g., the status index of 100 000 agreements instead of the
     trajectory's own placements, and a page that takes milliseconds takes seconds.
     """
-    from sqlalchemy import text
-
-    from dualflow.extensions import db
-
     with db.engine.begin() as connection:
         connection.execute(text("ANALYZE"))
 
@@ -32,16 +35,12 @@ def register_cli(app: Flask) -> None:
     @db_group.command("upgrade")
     def db_upgrade() -> None:
         """Apply every pending migration."""
-        from dualflow.migrate import upgrade
-
         upgrade(current_app.config["DATABASE_URL"])
         click.echo("Database schema is up to date.")
 
     @db_group.command("check")
     def db_check() -> None:
         """Fail when the models and the migrations disagree."""
-        from dualflow.migrate import check
-
         check(current_app.config["DATABASE_URL"])
         click.echo("No schema drift.")
 
@@ -50,8 +49,6 @@ def register_cli(app: Flask) -> None:
                   help="Also generate this many extra learners, with everything in proportion.")
     def demo(scale: int) -> None:
         """Load the demo data set (idempotent) and print the demo log-ins."""
-        from dualflow.demo import DEMO_PASSWORD, DEMO_USERS, load_demo, load_scale
-
         started = time.perf_counter()
         load_demo()
         if scale:
@@ -65,8 +62,6 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("scheduler")
     def scheduler() -> None:
         """Run the scheduler process (exactly one per installation; SIGTERM stops it cleanly)."""
-        from dualflow.scheduler import run_scheduler
-
         click.echo("dualflow scheduler running; Ctrl-C or SIGTERM stops it.")
         run_scheduler(current_app._get_current_object())
         click.echo("Scheduler stopped.")
@@ -77,10 +72,7 @@ def register_cli(app: Flask) -> None:
     @click.password_option()
     def create_admin(email: str, name: str, password: str) -> None:
         """Create a platform administrator (the first account of a new installation)."""
-        from dualflow.accounts.services import create_admin as create
-        from dualflow.extensions import db
-
         with db.sessionmaker() as session:
-            create(session, email=email, full_name=name, password=password)
+            accounts.create_admin(session, email=email, full_name=name, password=password)
             session.commit()
         click.echo(f"Administrator {email} created.")

@@ -10,10 +10,12 @@ in text); passwords and hidden fields are left alone (see `NOT_SINGLE_LINE`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import Form as WTForm
+from wtforms import SelectChoice
 from wtforms.fields import HiddenField, PasswordField, StringField, TextAreaField
 
 # C0 controls (line breaks and tabs included), DEL, C1 controls, and the Unicode line and
@@ -74,3 +76,20 @@ class PlainForm(WTForm):
 
     class Meta(_SingleLineMeta):
         pass
+
+
+def options(pairs: Iterable[tuple[Any, Any]], *, optgroup: str | None = None
+            ) -> list[SelectChoice]:
+    """`(value, label)` pairs as the choices of a SelectField, SelectMultipleField or
+    RadioField: `SelectChoice`s, the one form WTForms keeps (tuples go in WTForms 3.4)."""
+    return [SelectChoice(value, label, optgroup=optgroup) for value, label in pairs]
+
+
+def grouped(groups: dict[str, list[tuple[Any, Any]]]) -> list[SelectChoice]:
+    """Choices in `<optgroup>`s, one per key (in order) with its `(value, label)` pairs."""
+    return [choice for name, pairs in groups.items() for choice in options(pairs, optgroup=name)]
+
+
+def choice_labels(choices: Iterable[SelectChoice] | None) -> dict[Any, str]:
+    """Value -> label of a field's choices (to show what a filter is set to)."""
+    return {choice.value: choice.label for choice in choices or ()}

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from dualflow.catalog.models import School, Sector
+from dualflow.companies.models import Company
 from dualflow.modelbase import Role
 
 
@@ -92,9 +94,6 @@ def menu_for(role: str) -> list[MenuItem | MenuGroup]:
 
 def organisation_name(session, user) -> str:
     """Name of the school, company or sector the user belongs to (empty for admins)."""
-    from dualflow.catalog.models import School, Sector
-    from dualflow.companies.models import Company
-
     for model, ident in ((School, user.school_id), (Company, user.company_id),
                          (Sector, user.sector_id)):
         if ident is not None:

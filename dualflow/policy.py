@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import exists, false, select, true
@@ -26,9 +26,10 @@ from dualflow.catalog.models import Competency, Programme, School, SchoolHoliday
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.errors import NotAllowed
 from dualflow.evaluations.models import EvaluationMoment
+from dualflow.extensions import db
 from dualflow.learners.models import Learner
 from dualflow.modelbase import RecognitionStatus, Role
-from dualflow.recognitions.models import Recognition
+from dualflow.recognitions.models import Recognition, RecognitionMentor
 from dualflow.reports.models import ReportBatch
 from dualflow.trajectories.models import Placement, Trajectory
 
@@ -289,8 +290,6 @@ def require(permission: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from flask import current_app
-
                 return current_app.login_manager.unauthorized()
             if not can(current_user, permission):
                 abort(403)
@@ -317,8 +316,6 @@ def guard(action: str, obj: Any = None, *, hidden: bool = False) -> None:
 def _db_session(session: OrmSession | None) -> OrmSession:
     if session is not None:
         return session
-    from dualflow.extensions import db
-
     return db.session
 
 
@@ -414,8 +411,6 @@ def _opens_record_extract(user: User, mentor: Mentor, session: OrmSession) -> bo
     if user.role == Role.COMPANY:
         return user.company_id is not None and user.company_id == mentor.company_id
     if user.role == Role.SECTOR and user.sector_id is not None:
-        from dualflow.recognitions.models import RecognitionMentor
-
         return bool(session.execute(select(exists().where(
             RecognitionMentor.mentor_id == mentor.id,
             Recognition.id == RecognitionMentor.recognition_id,

@@ -4,11 +4,13 @@ Never start it inside gunicorn workers: `flask --app wsgi scheduler` is its own 
 the README for a systemd unit). Exactly-once does not come from here: every job claims its
 period in the database (`dualflow.jobs.run_once`) or works on rows it claims, so a second
 scheduler, a restart or a catch-up after downtime cannot repeat anything.
+
+The jobs are imported plainly: when one of their modules is broken, the process does not start
+(the import error names the module), rather than starting and failing at every run.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import time
@@ -23,38 +25,12 @@ from flask import Flask
 
 from dualflow.i18n import BRUSSELS
 from dualflow.jobs import run_heartbeat
+from dualflow.notifications.deadlines import run_daily_deadlines
+from dualflow.notifications.delivery import deliver_pending, send_digests
 from dualflow.notifications.models import JobRun
+from dualflow.reports.batches import process_report_batches
 
 log = logging.getLogger(__name__)
-
-
-class MissingJob(RuntimeError):
-    """A job's module or function is not installed (yet)."""
-
-
-def by_name(module: str, function: str) -> Callable[[], object]:
-    """A job defined in another feature, imported when it first runs.
-
-    Lazy, so that the scheduler starts (and the other jobs run) even when that feature is
-    missing or broken; the run then fails with a message that names what is missing.
-    """
-
-    def run() -> object:
-        try:
-            target = getattr(importlib.import_module(module), function)
-        except (ImportError, AttributeError) as error:
-            raise MissingJob(f"{module}.{function} is not available: {error}") from error
-        return target()
-
-    run.__name__ = function
-    run.__qualname__ = f"{module}.{function}"
-    return run
-
-
-def _daily_deadlines() -> object:
-    from dualflow.notifications.deadlines import run_daily_deadlines
-
-    return run_daily_deadlines()
 
 
 # Job id -> (callable, trigger, catch up at start-up). Catching up runs an interval job at
@@ -62,13 +38,10 @@ def _daily_deadlines() -> object:
 # waits for 06:30); run_once makes it harmless when the period was done already.
 JOBS: dict[str, tuple[Callable[[], object], Any, bool]] = {
     "heartbeat": (run_heartbeat, IntervalTrigger(minutes=1), True),
-    "deadlines": (_daily_deadlines, CronTrigger(hour=6, minute=30, timezone=BRUSSELS), True),
-    "deliver_pending": (by_name("dualflow.notifications.delivery", "deliver_pending"),
-                        IntervalTrigger(minutes=1), True),
-    "send_digests": (by_name("dualflow.notifications.delivery", "send_digests"),
-                     CronTrigger(hour=7, minute=0, timezone=BRUSSELS), True),
-    "report_batches": (by_name("dualflow.reports.batches", "process_report_batches"),
-                       IntervalTrigger(seconds=5), True),
+    "deadlines": (run_daily_deadlines, CronTrigger(hour=6, minute=30, timezone=BRUSSELS), True),
+    "deliver_pending": (deliver_pending, IntervalTrigger(minutes=1), True),
+    "send_digests": (send_digests, CronTrigger(hour=7, minute=0, timezone=BRUSSELS), True),
+    "report_batches": (process_report_batches, IntervalTrigger(seconds=5), True),
 }
 
 

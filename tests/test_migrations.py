@@ -31,3 +31,25 @@ def test_rebuilding_the_users_table_keeps_users_and_what_refers_to_them(tmp_path
         assert connection.execute(text("SELECT user_id FROM notifications")).scalar_one() == 1
         connection.execute(text("UPDATE users SET digest = 'none' WHERE id = 1"))
     engine.dispose()
+
+
+def test_revision_ids_follow_one_style_and_no_autogenerate_markers_remain():
+    """`NNNN_short_name`, at most 32 characters, numbered along the chain (migrations/README);
+    the first three predate the style and keep their ids."""
+    import re
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    from dualflow.migrate import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    chain = list(reversed(list(scripts.walk_revisions())))
+    for number, script in enumerate(chain, start=1):
+        revision = script.revision
+        assert len(revision) <= 32, revision
+        assert revision[:4] == f"{number:04d}", revision
+        if number > 3:
+            assert re.fullmatch(r"\d{4}_[a-z0-9]+(_[a-z0-9]+)*", revision), revision
+        text = Path(script.path).read_text(encoding="utf-8")
+        assert "please adjust" not in text and "end Alembic commands" not in text, script.path

@@ -8,7 +8,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
@@ -139,17 +138,39 @@ def test_a_daily_job_catches_up_at_start_only_once_its_time_has_passed():
     assert missed_today(JOBS["heartbeat"][1], datetime(2026, 11, 24, 0, 1, tzinfo=brussels))
 
 
-def test_a_job_of_a_missing_feature_fails_with_its_name(app, caplog):
-    from dualflow.scheduler import MissingJob, by_name, in_app_context
+def test_a_job_that_raises_is_logged_and_the_scheduler_goes_on(app, caplog):
+    from dualflow.scheduler import in_app_context
 
-    job = by_name("dualflow.no_such_feature", "run_it")
-    with pytest.raises(MissingJob, match=r"dualflow\.no_such_feature\.run_it"), app.app_context():
-        job()
-    # In the scheduler the failure is logged and the process goes on.
+    def broken() -> None:
+        raise RuntimeError("the job's body is broken")
+
     with caplog.at_level(logging.INFO, logger="dualflow.scheduler"):
-        in_app_context(app, "ghost", job)()
+        in_app_context(app, "ghost", broken)()
     assert "job ghost raised" in caplog.text
-    assert "dualflow.no_such_feature.run_it is not available" in caplog.text
+    assert "the job's body is broken" in caplog.text
+
+
+def test_a_job_whose_module_does_not_import_stops_the_scheduler_at_start_up(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # A job's module is made unimportable before anything else is imported, as a syntax error
+    # or a missing dependency would: the process refuses to start and names the module.
+    code = ("import sys; sys.modules['dualflow.notifications.deadlines'] = None\n"
+            "from flask.cli import main\n"
+            "sys.argv = ['flask', '--app', 'wsgi', 'scheduler']\n"
+            "main()\n")
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DUALFLOW_INSTANCE_PATH": str(tmp_path), "DUALFLOW_DATABASE_URL": ""}
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, env=env,  # noqa: S603
+                            capture_output=True, text=True, timeout=60, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "While importing 'wsgi', an ImportError was raised" in output
+    assert "dualflow.notifications.deadlines" in output
+    assert "scheduler running" not in output
 
 
 def test_each_job_run_logs_one_line_with_its_counts(app, session, caplog):

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from dualflow.forms import Form
+from dualflow.forms import Form, options
 from dualflow.integers import coerce_id
 from dualflow.modelbase import Language
 
@@ -61,6 +61,6 @@ class InviteForm(Form):
     sector_id = SelectField(_l("Sector"), coerce=coerce_id, validate_choice=False)
     language = SelectField(
         _l("Taal"),
-        choices=[(Language.NL.value, "Nederlands"), (Language.FR.value, "Français"),
-                 (Language.EN.value, "English")],
+        choices=options([(Language.NL.value, "Nederlands"), (Language.FR.value, "Français"),
+                         (Language.EN.value, "English")]),
     )

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from dualflow import mail
+from dualflow import mail, tokens
 from dualflow.accounts import services
 from dualflow.accounts.forms import (
     ForgotPasswordForm,
@@ -188,8 +188,6 @@ def sign_in_with_link(token: str):
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password through an e-mailed single-use link."""
-    from dualflow import tokens
-
     if tokens.peek(db.session, raw=token, purpose="password_reset") is None:
         return render_template("accounts/link_invalid.html"), 410
     form = NewPasswordForm()

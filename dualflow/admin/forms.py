@@ -28,7 +28,7 @@ from dualflow.admin.offsets import (
     parse_days,
 )
 from dualflow.catalog.forms import SchoolForm, SectorForm, optional_int
-from dualflow.forms import Form, PlainForm
+from dualflow.forms import Form, PlainForm, options
 from dualflow.integers import IdField
 from dualflow.navigation import ROLE_LABELS
 
@@ -182,11 +182,12 @@ class UserFilterForm(PlainForm):
     q = StringField(_l("Zoeken"))
     role = SelectField(
         _l("Rol"),
-        choices=[("", _l("Alle rollen")), *((role.value, label) for role, label in
-                                            ROLE_LABELS.items())],
+        choices=options([("", _l("Alle rollen")), *((role.value, label) for role, label in
+                                                    ROLE_LABELS.items())]),
     )
     status = SelectField(_l("Status"),
-                         choices=[("", _l("Alle statussen")), *USER_STATUS_LABELS.items()])
+                         choices=options([("", _l("Alle statussen")),
+                                          *USER_STATUS_LABELS.items()]))
 
 
 class AuditFilterForm(PlainForm):
@@ -194,7 +195,7 @@ class AuditFilterForm(PlainForm):
     action = StringField(_l("Actie (begint met)"))
     entity_type = SelectField(
         _l("Soort gegeven"),
-        choices=[("", _l("Alle soorten")), *ENTITY_LABELS.items()],
+        choices=options([("", _l("Alle soorten")), *ENTITY_LABELS.items()]),
         # Types not in the list (from later features) still filter through the address bar.
         validate_choice=False,
     )
@@ -219,8 +220,8 @@ class AllowanceRateForm(Form):
     """An index step: a category's new monthly amount from a date on."""
 
     category = SelectField(_l("Categorie"), coerce=optional_int, validate_choice=False,
-                           choices=[("", _l("— kies —")), (1, _l("Categorie 1")),
-                                    (2, _l("Categorie 2")), (3, _l("Categorie 3"))])
+                           choices=options([("", _l("— kies —")), (1, _l("Categorie 1")),
+                                            (2, _l("Categorie 2")), (3, _l("Categorie 3"))]))
     amount = DecimalField(_l("Bedrag per maand (€)"), places=2,
                           validators=[Optional(), NumberRange(max=100000)])
     valid_from = DateField(_l("Geldt vanaf"), validators=[Optional()])

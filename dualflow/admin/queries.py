@@ -16,6 +16,7 @@ from dualflow.catalog.models import School, Sector
 from dualflow.companies.models import Company
 from dualflow.i18n import BRUSSELS
 from dualflow.notifications.models import JobRun
+from dualflow.scheduler import JOBS
 
 
 def user_list(viewer: User, *, q: str | None = None, role: str | None = None,
@@ -123,8 +124,6 @@ def offers_run_now(trigger: Any) -> bool:
 
 def job_registry() -> dict[str, tuple]:
     """The scheduler's jobs: name -> (function, trigger, run at start-up)."""
-    from dualflow.scheduler import JOBS
-
     return JOBS
 
 

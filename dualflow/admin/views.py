@@ -25,12 +25,15 @@ from dualflow.admin.forms import (
     USER_STATUS_LABELS,
     AdminSchoolForm,
     AdminSectorForm,
+    AllowanceRateForm,
     AuditFilterForm,
     InviteUserForm,
     UserFilterForm,
     valid_filters,
 )
 from dualflow.admin.offsets import save_reminder_offsets
+from dualflow.agreements import services as agreements
+from dualflow.agreements.contract import format_amount
 from dualflow.catalog import services as catalog
 from dualflow.catalog.forms import (
     LEVEL_LABELS,
@@ -47,7 +50,8 @@ from dualflow.catalog.models import Competency, Programme, School, SchoolHoliday
 from dualflow.companies.models import Company
 from dualflow.errors import DomainError
 from dualflow.extensions import db, limiter
-from dualflow.i18n import format_date, format_datetime
+from dualflow.forms import options
+from dualflow.i18n import format_date, format_datetime, today_brussels
 from dualflow.jobs import STALE_AFTER
 from dualflow.modelbase import Role, utcnow
 from dualflow.navigation import ROLE_LABELS
@@ -152,11 +156,11 @@ _INVITE_ROLE_ORDER = (Role.COORDINATOR, Role.COMPANY, Role.MENTOR, Role.SECTOR, 
 def _fill_invite_choices(form: InviteUserForm) -> None:
     """Roles the inviter may hand out, and organisations from the inviter's scope."""
     invitable = policy.INVITABLE_ROLES.get(Role(current_user.role), ())
-    form.role.choices = [
+    form.role.choices = options(
         (role.value, ROLE_LABELS[role]) for role in _INVITE_ROLE_ORDER if role in invitable
-    ]
+    )
 
-    def options(model, *conditions) -> list:
+    def visible_rows(model, *conditions) -> list:
         rows = db.session.execute(
             select(model.id, model.name)
             .where(policy.visible(current_user, model), *conditions)
@@ -164,20 +168,20 @@ def _fill_invite_choices(form: InviteUserForm) -> None:
         ).all()
         return [(row.id, row.name) for row in rows]
 
-    schools = options(School, School.is_active.is_(True))
+    schools = visible_rows(School, School.is_active.is_(True))
     if current_user.role == Role.COORDINATOR:
         # A coordinator only invites into the own school: nothing else to choose.
-        form.school_id.choices = schools
+        form.school_id.choices = options(schools)
     else:
-        form.school_id.choices = [("", _("— kies een school —")), *schools]
+        form.school_id.choices = options([("", _("— kies een school —")), *schools])
     # Only companies the inviter maintains: never one that manages its own accounts.
-    companies = options(Company, policy.maintained_companies(current_user))
+    companies = visible_rows(Company, policy.maintained_companies(current_user))
     if current_user.role == Role.COMPANY:
         # A company user only invites into the own company: nothing else to choose.
-        form.company_id.choices = companies
+        form.company_id.choices = options(companies)
     else:
-        form.company_id.choices = [("", _("— kies een onderneming —")), *companies]
-    form.sector_id.choices = [("", _("— kies een sector —")), *options(Sector)]
+        form.company_id.choices = options([("", _("— kies een onderneming —")), *companies])
+    form.sector_id.choices = options([("", _("— kies een sector —")), *visible_rows(Sector)])
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
@@ -456,7 +460,7 @@ def _sector_choices() -> list[tuple[int, str]]:
 def programmes():
     """Programmes, searchable by name and code, filtered by sector, track and STEM label."""
     filters = ProgrammeFilterForm(request.args)
-    filters.sector_id.choices = [("", _("Alle sectoren")), *_sector_choices()]
+    filters.sector_id.choices = options([("", _("Alle sectoren")), *_sector_choices()])
     statement = catalog.programme_list(current_user, **valid_filters(filters))
     page = paginate(db.session, statement, scalars=False)
     return render_template("admin/programmes.html", page=page, filters=filters)
@@ -464,7 +468,7 @@ def programmes():
 
 def _programme_form(programme: Programme | None = None) -> ProgrammeForm:
     form = ProgrammeForm(obj=programme)
-    form.sector_id.choices = [("", _("— kies een sector —")), *_sector_choices()]
+    form.sector_id.choices = options([("", _("— kies een sector —")), *_sector_choices()])
     return form
 
 
@@ -727,9 +731,6 @@ def job_run_now(job: str):
 
 
 def _allowance_rates_page(form, status: int = 200):
-    from dualflow.agreements import services as agreements
-    from dualflow.i18n import today_brussels
-
     today = today_brussels()
     rates = agreements.allowance_rates(db.session)
     # Per category the row in force today: the newest that has started (rows are newest first).
@@ -745,8 +746,6 @@ def _allowance_rates_page(form, status: int = 200):
 @policy.require("admin.manage")
 def allowance_rates():
     """The OAO learning allowance per category, with every index step and its date."""
-    from dualflow.admin.forms import AllowanceRateForm
-
     return _allowance_rates_page(AllowanceRateForm(formdata=None))
 
 
@@ -754,11 +753,6 @@ def allowance_rates():
 @policy.require("admin.manage")
 def allowance_rate_add():
     """Add an index step: a category's new amount from a date on."""
-    from dualflow.admin.forms import AllowanceRateForm
-    from dualflow.agreements import services as agreements
-    from dualflow.agreements.contract import format_amount
-    from dualflow.i18n import today_brussels
-
     form = AllowanceRateForm()
     if form.validate_on_submit():
         try:

@@ -59,6 +59,7 @@ def _allowance(session: Session, agreement: Agreement, lang: str, today: date) -
         return {"allowance": format_amount(agreement.monthly_allowance, lang),
                 "allowance_is_zero": Decimal(agreement.monthly_allowance) == 0,
                 "allowance_category": None}
+    # Deferred: agreements.services imports this module at its top (a real cycle).
     from dualflow.agreements.services import allowance_in_force
 
     amount = allowance_in_force(session, category, today)

@@ -15,7 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from dualflow.forms import Form
+from dualflow.agreements.services import TERMINATION_KIND_LABELS
+from dualflow.forms import Form, options
 
 
 def _category(value) -> int | None:
@@ -37,9 +38,7 @@ class Required:
 
 def termination_kind_choices():
     """The four ways an agreement ends, labelled in the user's language."""
-    from dualflow.agreements.services import TERMINATION_KIND_LABELS
-
-    return [("", _l("— kies —")), *TERMINATION_KIND_LABELS.items()]
+    return options([("", _l("— kies —")), *TERMINATION_KIND_LABELS.items()])
 
 
 class AgreementForm(Form):

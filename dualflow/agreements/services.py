@@ -30,6 +30,7 @@ from dualflow import audit, pdf, policy
 from dualflow.accounts.models import User
 from dualflow.agreements import contract
 from dualflow.agreements.models import Agreement, AllowanceRate, Signature
+from dualflow.audit import AuditEvent
 from dualflow.catalog.models import Programme, School, Sector
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.errors import DomainError, NotAllowed
@@ -1018,8 +1019,6 @@ def available_actions(agreement: Agreement, *, manage: bool, latest: bool = True
 
 def history(session: Session, agreement: Agreement) -> list[dict[str, Any]]:
     """The agreement's audit trail, oldest first, for its page."""
-    from dualflow.audit import AuditEvent
-
     events = session.execute(
         select(AuditEvent).where(AuditEvent.entity_type == Agreement.__tablename__,
                                  AuditEvent.entity_id == agreement.id)

@@ -20,7 +20,6 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from dualflow import mail, policy
 from dualflow.agreements import contract, services
@@ -38,17 +37,9 @@ from dualflow.web import absolute_url, add_error, form_status
 bp = Blueprint("agreements", __name__)
 signing_bp = Blueprint("signing", __name__)
 
-TRAJECTORY_ENDPOINTS = ("trajectories.detail", "trajectories.show", "trajectories.view")
-
-
-def trajectory_url(trajectory_id: int) -> str | None:
-    """The trajectory page, once the trajectories feature provides one."""
-    for endpoint in TRAJECTORY_ENDPOINTS:
-        try:
-            return url_for(endpoint, trajectory_id=trajectory_id)
-        except BuildError:
-            continue
-    return None
+def trajectory_url(trajectory_id: int) -> str:
+    """The trajectory page the agreement belongs to."""
+    return url_for("trajectories.detail", trajectory_id=trajectory_id)
 
 
 def _agreement_or_404(agreement_id: int) -> Agreement:

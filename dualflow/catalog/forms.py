@@ -21,12 +21,13 @@ from wtforms.validators import (
     Regexp,
 )
 
+from dualflow.agreements.services import KIND_LABELS
 from dualflow.catalog.services import (
     EVALUATION_INTERVAL_LIMITS,
     SCHOOL_KINDS,
     SECTOR_LIMITS,
 )
-from dualflow.forms import Form, PlainForm
+from dualflow.forms import Form, PlainForm, options
 from dualflow.integers import coerce_id
 from dualflow.modelbase import CompetencyLocation, Level, StemLabel, Track
 
@@ -92,7 +93,7 @@ class SchoolForm(Form):
             Regexp(r"^\d+$", message=_l("Een instellingsnummer bestaat alleen uit cijfers.")),
         ],
     )
-    kind = SelectField(_l("Soort"), choices=list(SCHOOL_KIND_LABELS.items()))
+    kind = SelectField(_l("Soort"), choices=options(SCHOOL_KIND_LABELS.items()))
     street = StringField(_l("Straat en nummer"), validators=[Length(max=200)])
     postcode = StringField(
         _l("Postcode"),
@@ -173,9 +174,7 @@ class SectorForm(Form):
 
 def agreement_kind_choices():
     """The three kinds of agreement, labelled in the user's language."""
-    from dualflow.agreements.services import KIND_LABELS
-
-    return list(KIND_LABELS.items())
+    return options(KIND_LABELS.items())
 
 
 class ProgrammeForm(Form):
@@ -183,10 +182,10 @@ class ProgrammeForm(Form):
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     sector_id = SelectField(_l("Sector"), coerce=optional_int,
                             validators=[InputRequired()])
-    track = SelectField(_l("Finaliteit"), choices=list(TRACK_LABELS.items()))
-    level = SelectField(_l("Niveau"), choices=list(LEVEL_LABELS.items()),
+    track = SelectField(_l("Finaliteit"), choices=options(TRACK_LABELS.items()))
+    level = SelectField(_l("Niveau"), choices=options(LEVEL_LABELS.items()),
                         default=Level.SECONDARY.value)
-    stem_label = SelectField(_l("STEM-label"), choices=list(STEM_LABELS.items()),
+    stem_label = SelectField(_l("STEM-label"), choices=options(STEM_LABELS.items()),
                              default=StemLabel.NON_STEM.value)
     agreement_kind = SelectField(_l("Soort overeenkomst"), choices=agreement_kind_choices,
                                  default="alternating_training", validate_choice=False)
@@ -196,7 +195,7 @@ class ProgrammeForm(Form):
 class CompetencyForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)])
     title = StringField(_l("Omschrijving"), validators=[DataRequired(), Length(max=300)])
-    location = SelectField(_l("Waar verworven"), choices=list(LOCATION_LABELS.items()),
+    location = SelectField(_l("Waar verworven"), choices=options(LOCATION_LABELS.items()),
                            default=CompetencyLocation.WORKPLACE.value)
 
 
@@ -206,6 +205,6 @@ class ProgrammeFilterForm(PlainForm):
     q = StringField(_l("Zoeken"))
     sector_id = SelectField(_l("Sector"), coerce=optional_int, validate_choice=False)
     track = SelectField(_l("Finaliteit"),
-                        choices=[("", _l("Alle finaliteiten")), *TRACK_LABELS.items()])
+                        choices=options([("", _l("Alle finaliteiten")), *TRACK_LABELS.items()]))
     stem_label = SelectField(_l("STEM-label"),
-                             choices=[("", _l("Alle STEM-labels")), *STEM_LABELS.items()])
+                             choices=options([("", _l("Alle STEM-labels")), *STEM_LABELS.items()]))

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from dualflow.forms import Form
+from dualflow.forms import Form, options
 from dualflow.integers import coerce_id
 
 # Dutch forms first; the French ones are those of companies registered in Brussels.
@@ -24,8 +24,8 @@ LEGAL_FORMS = ["BV", "NV", "CV", "VOF", "CommV", "VZW", "IVZW", "Stichting", "Ee
 
 
 def _legal_form_choices():
-    return [("", _l("— kies —")), *((form, form) for form in LEGAL_FORMS),
-            ("Andere", _l("Andere"))]
+    return options([("", _l("— kies —")), *((form, form) for form in LEGAL_FORMS),
+                    ("Andere", _l("Andere"))])
 
 
 class CompanyForm(Form):

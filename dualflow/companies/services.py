@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,6 +15,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 from stdnum.util import clean
 
 from dualflow import audit, policy
+from dualflow.accounts import services as accounts
 from dualflow.accounts.models import User
 from dualflow.catalog.models import Programme, Sector
 from dualflow.companies.eligibility import Eligibility, MentorFacts, MentorRules, check_mentor
@@ -22,6 +24,7 @@ from dualflow.errors import DomainError, NotAllowed
 from dualflow.i18n import local_datetime
 from dualflow.modelbase import RecognitionStatus, Role
 from dualflow.recognitions.models import Recognition, RecognitionMentor
+from dualflow.reports.models import Document
 from dualflow.trajectories.models import Placement, Trajectory
 
 COMPANY_FIELDS = ("name", "legal_form", "sector_id", "street", "postcode", "municipality",
@@ -217,8 +220,6 @@ def update_company(session: Session, *, actor: User, company: Company, **fields:
 
 def invite_contact(session: Session, *, actor: User, company: Company) -> tuple[User, str]:
     """Invite the company's contact person to a `company` account; returns user and raw token."""
-    from dualflow.accounts import services as accounts
-
     policy.require_may(actor, "company.invite_contact", company, session=session)
     if not company.contact_email:
         raise DomainError(_("Vul eerst het e-mailadres van de contactpersoon in."),
@@ -360,8 +361,6 @@ def update_mentor(session: Session, *, actor: User, mentor: Mentor, today: date,
 
 def invite_mentor(session: Session, *, actor: User, mentor: Mentor) -> tuple[User, str]:
     """Give a mentor an account (role `mentor`) linked to the profile; returns user and token."""
-    from dualflow.accounts import services as accounts
-
     policy.require_may(actor, "mentor.invite", mentor, session=session)
     if mentor.user_id is not None:
         raise DomainError(_("Deze mentor heeft al een account."))
@@ -396,9 +395,6 @@ def upload_record_extract(session: Session, *, actor: User, mentor: Mentor, cont
                           record_check_on: date | None, today: date):
     """Store the mentor's criminal record extract (model 596.2) as a private document, with
     the date printed on it; whoever maintains the company uploads it."""
-    import hashlib
-
-    from dualflow.reports.models import Document
 
     company = session.get(Company, mentor.company_id)
     _require_maintain(session, actor, company)
@@ -434,8 +430,6 @@ def upload_record_extract(session: Session, *, actor: User, mentor: Mentor, cont
 
 def record_extract(session: Session, *, actor: User, mentor: Mentor):
     """The stored extract for a download that policy allowed; the download is audited."""
-    from dualflow.reports.models import Document
-
     document = (session.get(Document, mentor.record_extract_document_id)
                 if mentor.record_extract_document_id else None)
     if document is None:

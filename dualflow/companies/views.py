@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from wtforms import SelectChoice
 
 from dualflow import policy
 from dualflow.accounts.views import send_invitation
@@ -31,6 +32,7 @@ from dualflow.companies.forms import (
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.errors import DomainError
 from dualflow.extensions import db
+from dualflow.forms import options
 from dualflow.i18n import today_brussels
 from dualflow.modelbase import Role
 from dualflow.pagination import paginate
@@ -43,9 +45,9 @@ bp = Blueprint("companies", __name__)
 DETAIL_ROWS = 10
 
 
-def _sector_choices(empty_label: str) -> list[tuple[int, str]]:
+def _sector_choices(empty_label: str) -> list[SelectChoice]:
     sectors = db.session.execute(select(Sector.id, Sector.name).order_by(Sector.name)).all()
-    return [(0, empty_label), *((row.id, row.name) for row in sectors)]
+    return options([(0, empty_label), *((row.id, row.name) for row in sectors)])
 
 
 def _company_or_404(company_id: int) -> Company:

@@ -11,11 +11,12 @@ from wtforms.validators import Length, Optional
 from dualflow.catalog.models import Competency
 from dualflow.evaluations.models import EvaluationScore
 from dualflow.evaluations.services import COMMENT_MAX, GENERAL_COMMENT_MAX, LEVELS, REASON_MAX
-from dualflow.forms import Form
+from dualflow.forms import Form, options
 
 # The radio value of an explicit "not assessed this time".
 NOT_ASSESSED = "na"
-LEVEL_CHOICES = [(str(level), str(level)) for level in LEVELS] + [(NOT_ASSESSED, _l("n.v.t."))]
+LEVEL_CHOICES = options([*((str(level), str(level)) for level in LEVELS),
+                         (NOT_ASSESSED, _l("n.v.t."))])
 
 
 def score_field(competency_id: int) -> str:

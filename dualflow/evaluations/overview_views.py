@@ -16,7 +16,7 @@ from dualflow import exports, policy
 from dualflow.evaluations import overview
 from dualflow.evaluations.services import status_label
 from dualflow.extensions import db
-from dualflow.forms import Form
+from dualflow.forms import Form, options
 from dualflow.i18n import school_year_label, today_brussels
 from dualflow.integers import IdField, coerce_id, in_range
 from dualflow.modelbase import Role
@@ -82,16 +82,16 @@ def _filter_form(today: date, *, with_choices: bool = True) -> OverviewFilterFor
         form.school_year.data = current
     if not with_choices:
         return form
-    form.school_year.choices = [(0, _("Alle schooljaren")),
-                                *((year, school_year_label(year))
-                                  for year in range(current + 1, current - 5, -1))]
-    form.programme_id.choices = [(0, _("Alle opleidingen")),
-                                 *overview.programme_choices(session, current_user)]
-    form.class_group.choices = [("", _("Alle klassen")),
-                                *((name, name) for name in class_groups(session, current_user))]
+    form.school_year.choices = options([(0, _("Alle schooljaren")),
+                                        *((year, school_year_label(year))
+                                          for year in range(current + 1, current - 5, -1))])
+    form.programme_id.choices = options([(0, _("Alle opleidingen")),
+                                         *overview.programme_choices(session, current_user)])
+    groups = class_groups(session, current_user)
+    form.class_group.choices = options([("", _("Alle klassen")), *((g, g) for g in groups)])
     if _is_admin():
-        form.school_id.choices = [(0, _("Alle scholen")),
-                                  *overview.school_choices(session, current_user)]
+        form.school_id.choices = options([(0, _("Alle scholen")),
+                                          *overview.school_choices(session, current_user)])
     return form
 
 

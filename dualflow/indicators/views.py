@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from dualflow import exports, pdf, policy
 from dualflow.catalog.forms import STEM_LABELS
 from dualflow.extensions import db
+from dualflow.forms import options
 from dualflow.i18n import format_date, school_year_label, today_brussels
 from dualflow.indicators import charts, export, services, tables, targets
 from dualflow.indicators.forms import IndicatorFilterForm
@@ -63,15 +64,15 @@ def _compute() -> tuple[IndicatorFilterForm, services.Indicators]:
 def _fill_choices(form: IndicatorFilterForm, data: services.Indicators) -> None:
     current = school_year_of(data.today)
     years = sorted({*data.years, current, data.filters.school_year}, reverse=True)
-    form.school_year.choices = [(year, school_year_label(year)) for year in years]
+    form.school_year.choices = options([(year, school_year_label(year)) for year in years])
     references = sorted({*data.years, data.settings.reference_year,
                          data.filters.reference_year}, reverse=True)
-    form.reference_year.choices = [(year, school_year_label(year)) for year in references]
+    form.reference_year.choices = options([(year, school_year_label(year)) for year in references])
     if current_user.role == Role.ADMIN:
-        form.school_id.choices = [(0, _("Alle scholen")),
-                                  *services.school_choices(db.session)]
-        form.sector_id.choices = [(0, _("Alle sectoren")),
-                                  *services.sector_choices(db.session)]
+        form.school_id.choices = options([(0, _("Alle scholen")),
+                                          *services.school_choices(db.session)])
+        form.sector_id.choices = options([(0, _("Alle sectoren")),
+                                          *services.sector_choices(db.session)])
 
 
 def _scope(data: services.Indicators) -> str:

@@ -7,19 +7,19 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from dualflow.forms import Form
+from dualflow.forms import Form, options
 from dualflow.integers import coerce_id
 
 
 def gender_choices():
     """The genders as the form offers them."""
-    return [("", _l("— kies —")), ("F", _l("Vrouw")), ("M", _l("Man")),
-            ("X", _l("X (anders of niet vermeld)"))]
+    return options([("", _l("— kies —")), ("F", _l("Vrouw")), ("M", _l("Man")),
+                    ("X", _l("X (anders of niet vermeld)"))])
 
 
 def language_choices():
     """The languages of a learner's agreement and mail."""
-    return [("nl", _l("Nederlands")), ("fr", _l("Frans"))]
+    return options([("nl", _l("Nederlands")), ("fr", _l("Frans"))])
 
 
 class LearnerForm(Form):
@@ -54,9 +54,9 @@ class SearchForm(Form):
     q = StringField(_l("Naam, klas of rijksregisternummer"),
                     validators=[Optional(), Length(max=100)])
     class_group = SelectField(_l("Klas"), validate_choice=False, validators=[Optional()])
-    running = SelectField(_l("Traject"), choices=[("", _l("Alle lerenden")),
-                                                  ("yes", _l("Met lopend traject")),
-                                                  ("no", _l("Zonder lopend traject"))],
+    running = SelectField(_l("Traject"), choices=options([("", _l("Alle lerenden")),
+                                                          ("yes", _l("Met lopend traject")),
+                                                          ("no", _l("Zonder lopend traject"))]),
                           validate_choice=False, validators=[Optional()])
     school_id = SelectField(_l("School"), coerce=coerce_id, validate_choice=False,
                             validators=[Optional()])

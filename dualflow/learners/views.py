@@ -21,11 +21,13 @@ from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from dualflow import policy
 from dualflow.catalog.models import School
 from dualflow.errors import DomainError
 from dualflow.extensions import db
+from dualflow.forms import options
 from dualflow.i18n import today_brussels
 from dualflow.learners import importing, services, uploads
 from dualflow.learners.forms import ConfirmImportForm, ImportForm, LearnerForm, SearchForm
@@ -38,8 +40,6 @@ bp = Blueprint("learners", __name__, url_prefix="/learners")
 
 # The session key naming the learner whose national number the next page may show in full.
 _REVEAL_KEY = "learners.revealed"
-# Endpoints of a trajectory page, if the trajectories feature offers one.
-_TRAJECTORY_ENDPOINTS = ("trajectories.detail", "trajectories.show", "trajectories.view")
 
 
 @bp.app_template_global("learner_national_number")
@@ -54,12 +54,12 @@ def _is_admin() -> bool:
     return current_user.role == Role.ADMIN
 
 
-def _school_choices(empty_label: str) -> list[tuple[int, str]]:
+def _school_choices(empty_label: str) -> list[SelectChoice]:
     schools = db.session.execute(
         select(School.id, School.name).where(policy.visible(current_user, School))
         .order_by(School.name)
     ).all()
-    return [(0, empty_label), *((row.id, row.name) for row in schools)]
+    return options([(0, empty_label), *((row.id, row.name) for row in schools)])
 
 
 def _learner_or_404(learner_id: int) -> Learner:
@@ -83,11 +83,11 @@ def index():
     """The school's learners, searchable by name, class and national number, paginated."""
     form = SearchForm(request.args)
     school_id = (form.school_id.data or None) if _is_admin() else None
-    form.class_group.choices = [
+    form.class_group.choices = options([
         ("", _("Alle klassen")),
         *((name, name) for name in services.class_groups(db.session, current_user,
                                                           school_id=school_id)),
-    ]
+    ])
     if _is_admin():
         form.school_id.choices = _school_choices(_("Alle scholen"))
     statement = services.learners_statement(
@@ -100,11 +100,8 @@ def index():
                            mask=services.mask_national_number)
 
 
-def _trajectory_url(trajectory) -> str | None:
-    for endpoint in _TRAJECTORY_ENDPOINTS:
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, trajectory_id=trajectory.id)
-    return None
+def _trajectory_url(trajectory) -> str:
+    return url_for("trajectories.detail", trajectory_id=trajectory.id)
 
 
 def _detail(learner: Learner, *, status: int = 200):

@@ -50,6 +50,7 @@ from sqlmodel import Session
 from dualflow import audit, mail
 from dualflow.accounts.models import User
 from dualflow.accounts.services import SIGN_IN_LINK_MINUTES, issue_sign_in_link
+from dualflow.agreements.models import Signature
 from dualflow.extensions import db
 from dualflow.i18n import BRUSSELS, format_date
 from dualflow.jobs import run_once
@@ -377,8 +378,6 @@ _AT_ONCE = or_(Notification.user_id.is_(None), _USERS_AT_ONCE)
 
 def _signature_languages(session: Session, rows: list[Notification]) -> dict[tuple, str]:
     """The language of signers without an account, from their signature request."""
-    from dualflow.agreements.models import Signature
-
     agreement_ids = {row.entity_id for row in rows
                      if row.user_id is None and row.entity_type == "agreements" and row.entity_id}
     if not agreement_ids:

@@ -9,7 +9,7 @@ from wtforms import RadioField
 from wtforms.validators import InputRequired
 
 from dualflow.accounts.models import User
-from dualflow.forms import Form
+from dualflow.forms import Form, options
 from dualflow.notifications.delivery import DAILY, IMMEDIATE, NO_MAIL
 
 MAIL_FREQUENCY_LABELS = {
@@ -38,8 +38,8 @@ class MailFrequencyForm(Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         allowed = stored_mail_frequencies()
-        self.frequency.choices = [(value, label) for value, label in
-                                  MAIL_FREQUENCY_LABELS.items() if value in allowed]
+        self.frequency.choices = options((value, label) for value, label in
+                                         MAIL_FREQUENCY_LABELS.items() if value in allowed)
 
 
 class ConfirmForm(Form):

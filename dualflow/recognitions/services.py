@@ -35,6 +35,7 @@ from dualflow.companies.services import (
     active_placements_subquery,
     check_postcode,
     decision_day,
+    format_kbo,
     postcode_range,
     recognised_at_subquery,
     to_mentor_views,
@@ -138,8 +139,6 @@ def status_label(status: str) -> str:
 
 def template_helpers() -> dict[str, Any]:
     """What templates need to show a recognition's status."""
-    from dualflow.companies.services import format_kbo
-
     return {
         "status_label": status_label,
         "status_variant": STATUS_VARIANTS,

@@ -14,6 +14,7 @@ from dualflow.catalog.models import Programme, Sector
 from dualflow.companies.models import Company, Mentor, Site
 from dualflow.errors import DomainError
 from dualflow.extensions import db
+from dualflow.forms import choice_labels, grouped, options
 from dualflow.i18n import format_date, today_brussels
 from dualflow.integers import int_arg
 from dualflow.modelbase import Role
@@ -48,7 +49,7 @@ def index():
         return redirect(url_for("recognitions.inbox", **request.args))
     today = today_brussels()
     form = ListFilterForm(request.args)
-    form.status.choices = _status_choices(("", _("Alle statussen")))
+    form.status.choices = options(_status_choices(("", _("Alle statussen"))))
     company = None
     company_id = int_arg("company_id")
     if company_id:
@@ -72,8 +73,8 @@ def inbox():
     """The sector's requests, oldest first; those past the decision deadline in red."""
     today = today_brussels()
     form = ListFilterForm(request.args)
-    form.status.choices = _status_choices(("open", _("Open (ingediend of in behandeling)")))
-    form.status.choices.append(("all", _("Alle")))
+    open_ = ("open", _("Open (ingediend of in behandeling)"))
+    form.status.choices = options([*_status_choices(open_), ("all", _("Alle"))])
     status = form.status.data or "open"
     page = paginate(
         db.session,
@@ -132,18 +133,18 @@ def new():
         .order_by(Mentor.last_name, Mentor.first_name)
     ).scalars().all()
     form = RequestForm()
-    form.site_id.choices = [(site.id, f"{site.name} · {site.postcode} {site.municipality}")
-                            for site in sites]
+    form.site_id.choices = options([(site.id, f"{site.name} · {site.postcode} {site.municipality}")
+                                    for site in sites])
     # Grouped by sector: the sector of the programme is the one that decides.
     choices: dict[str, list[tuple[int, str]]] = {"": [(0, _("— kies een opleiding —"))]}
     for programme, sector_name in programmes:
         choices.setdefault(sector_name, []).append((programme.id, programme.name))
-    form.programme_id.choices = choices
-    form.mentor_ids.choices = [
+    form.programme_id.choices = grouped(choices)
+    form.mentor_ids.choices = options([
         (mentor.id, f"{mentor.first_name} {mentor.last_name}"
                     + (f" · {mentor.function_title}" if mentor.function_title else ""))
         for mentor in mentors
-    ]
+    ])
     if request.method == "GET":
         form.site_id.data = int_arg("site_id") or sites[0].id
         if len(mentors) == 1:
@@ -184,10 +185,10 @@ def _detail(recognition: Recognition, *, status: int = 200, approve_form=None,
             ctx.sector, start or today
         )
     # Per mentor who meets only the lower path: the sector's choice to accept it.
-    approve_form.lower_path_mentor_ids.choices = [
+    approve_form.lower_path_mentor_ids.choices = options([
         (view.mentor.id, f"{view.mentor.first_name} {view.mentor.last_name}")
         for view in mentors if view.eligibility.lower_path_only
-    ]
+    ])
     renewal = services.renewal_of(session, recognition)
     renews = session.get(Recognition, recognition.renews_id) if recognition.renews_id else None
     return render_template(
@@ -286,11 +287,11 @@ def renew(recognition_id: int):
         .order_by(Mentor.last_name, Mentor.first_name)
     ).scalars().all()
     form = RenewForm()
-    form.mentor_ids.choices = [
+    form.mentor_ids.choices = options([
         (mentor.id, f"{mentor.first_name} {mentor.last_name}"
                     + (f" · {mentor.function_title}" if mentor.function_title else ""))
         for mentor in mentors
-    ]
+    ])
     if request.method == "GET":
         form.mentor_ids.data = [mentor.id for mentor in mentors if mentor.id in named]
         form.note.data = current.note
@@ -356,9 +357,9 @@ def _register_form() -> tuple[RegisterForm, bool]:
         select(Programme.id, Programme.name).where(Programme.is_active.is_(True))
         .order_by(Programme.name)
     ).all()
-    form.sector_id.choices = [(0, _("Alle sectoren")), *((s.id, s.name) for s in sectors)]
-    form.programme_id.choices = [(0, _("Alle opleidingen")),
-                                 *((p.id, p.name) for p in programmes)]
+    form.sector_id.choices = options([(0, _("Alle sectoren")), *((s.id, s.name) for s in sectors)])
+    form.programme_id.choices = options([(0, _("Alle opleidingen")),
+                                         *((p.id, p.name) for p in programmes)])
     valid = form.validate()
     if valid and form.postcode.data and not form.postcode.data.strip().isdigit():
         form.postcode.errors.append(_("Geef (het begin van) een postcode in cijfers."))
@@ -412,8 +413,9 @@ def register_export(fmt: str):
         data, mimetype = export.to_csv(rows), exports.CSV_MIMETYPE
     else:
         labels = {
-            "programme": dict(form.programme_id.choices).get(filters.programme_id or -1, ""),
-            "sector": dict(form.sector_id.choices).get(filters.sector_id or -1, ""),
+            "programme": choice_labels(form.programme_id.choices).get(
+                filters.programme_id or -1, ""),
+            "sector": choice_labels(form.sector_id.choices).get(filters.sector_id or -1, ""),
         }
         data, mimetype = export.to_xlsx(rows, filters, labels), exports.XLSX_MIMETYPE
     return exports.download(data, filename=name, mimetype=mimetype)

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from dualflow import policy
 from dualflow.errors import DomainError
 from dualflow.extensions import db
+from dualflow.forms import options
 from dualflow.i18n import school_year_label, today_brussels
 from dualflow.modelbase import utcnow
 from dualflow.pagination import paginate
@@ -66,10 +67,11 @@ def _batch_or_404(batch_id: int):
 def _batch_form() -> BatchForm:
     choices = batches.choices_for(db.session, current_user)
     form = BatchForm()
-    form.school_year.choices = [(year, school_year_label(year)) for year in choices.school_years]
-    form.programme_id.choices = [(0, _("Alle opleidingen")), *choices.programmes]
-    form.class_group.choices = [("", _("Alle klassen")),
-                                *((name, name) for name in choices.class_groups)]
+    form.school_year.choices = options((year, school_year_label(year))
+                                       for year in choices.school_years)
+    form.programme_id.choices = options([(0, _("Alle opleidingen")), *choices.programmes])
+    form.class_group.choices = options([("", _("Alle klassen")),
+                                        *((name, name) for name in choices.class_groups)])
     if form.school_year.data is None and choices.school_years:
         current = school_year_of(today_brussels())
         form.school_year.data = (current if current in choices.school_years

@@ -14,6 +14,7 @@ from dualflow.catalog.models import Programme
 from dualflow.errors import DomainError, NotAllowed
 from dualflow.evaluations import services as evaluation_services
 from dualflow.extensions import db
+from dualflow.forms import choice_labels, options
 from dualflow.i18n import school_year_label, today_brussels
 from dualflow.integers import coerce_id
 from dualflow.pagination import paginate
@@ -51,8 +52,8 @@ def council_year(today: date) -> int:
 
 def _decision_form(decision, today: date) -> DecisionForm:
     form = DecisionForm()
-    form.decision.choices = [(value, str(label)) for value, label
-                             in council.DECISION_LABELS.items()]
+    form.decision.choices = options([(value, str(label)) for value, label
+                                     in council.DECISION_LABELS.items()])
     if request.method == "GET":
         if decision is not None:
             form.decision.data = decision.decision
@@ -68,8 +69,8 @@ def _end_form(trajectory: Trajectory, decision) -> EndForm | None:
     if suggestion is None:
         return None
     form = EndForm(formdata=None)
-    form.status.choices = [(value, str(services.STATUS_LABELS[value]))
-                           for value in services.ENDED_STATUSES]
+    form.status.choices = options([(value, str(services.STATUS_LABELS[value]))
+                                   for value in services.ENDED_STATUSES])
     form.status.data = suggestion["status"]
     form.ends_on.data = suggestion["ends_on"]
     form.reason.data = suggestion["reason"]
@@ -120,18 +121,20 @@ def _filters(today: date) -> ClassFilterForm:
     form = ClassFilterForm(request.args)
     form.validate()
     current = services.school_year_of(today)
-    form.school_year.choices = [(year, school_year_label(year))
-                                for year in range(current, current - 6, -1)]
-    if not form.school_year.data or form.school_year.data not in dict(form.school_year.choices):
+    form.school_year.choices = options([(year, school_year_label(year))
+                                        for year in range(current, current - 6, -1)])
+    if not form.school_year.data or (
+            form.school_year.data not in choice_labels(form.school_year.choices)):
         form.school_year.data = council_year(today)
     groups = council.class_groups_of_year(session, current_user, form.school_year.data)
-    form.class_group.choices = [("", _("Alle klassen")), *((group, group) for group in groups)]
+    form.class_group.choices = options([("", _("Alle klassen")), *((group, group)
+                                                                   for group in groups)])
     if form.class_group.data and form.class_group.data not in groups:
         form.class_group.data = ""
     programmes = session.execute(select(Programme.id, Programme.name)
                                  .order_by(Programme.name)).all()
-    form.programme_id.choices = [(0, _("Alle opleidingen")),
-                                 *((row.id, row.name) for row in programmes)]
+    form.programme_id.choices = options([(0, _("Alle opleidingen")),
+                                         *((row.id, row.name) for row in programmes)])
     return form
 
 

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from dualflow.forms import Form
+from dualflow.forms import Form, options
 from dualflow.integers import coerce_id
 
 
@@ -30,8 +30,8 @@ class TrajectoryForm(Form):
     learning_form = SelectField(_l("Leervorm"), validate_choice=False)
     moments_from = RadioField(
         _l("Evaluatiemomenten"),
-        choices=[("school", _l("Standaard van de school")),
-                 ("fixed", _l("Vaste data"))],
+        choices=options([("school", _l("Standaard van de school")),
+                         ("fixed", _l("Vaste data"))]),
         default="school",
     )
     fixed_dates = TextAreaField(_l("Vaste data"), validators=[Optional(), Length(max=2000)])

@@ -43,6 +43,7 @@ from dualflow.modelbase import (
     TrajectoryStatus,
 )
 from dualflow.recognitions.models import Recognition
+from dualflow.recognitions.services import RegisterFilters, continuing_renewal, register_statement
 from dualflow.recognitions.services import status_label as recognition_status_label
 from dualflow.trajectories.models import Placement, TrainingPlanEntry, Trajectory
 from dualflow.trajectories.training_days import (
@@ -648,8 +649,6 @@ def _check_validity(recognition: Recognition, site: Site, programme: Programme,
     an approved renewal that continues it without a gap counts for the days after its end."""
     if session is not None and recognition.valid_until is not None \
             and recognition.valid_until < ends_on:
-        from dualflow.recognitions.services import continuing_renewal
-
         renewal = continuing_renewal(session, recognition)
         if renewal is not None and renewal.valid_until >= ends_on:
             ends_on = recognition.valid_until
@@ -1240,8 +1239,6 @@ def attention(session: Session, user: User, *, today: date,
 def workplaces_statement(user: User, trajectory: Trajectory, *, on: date, q: str = "",
                          postcode: str = ""):
     """The register's workplaces recognised on `on` for the trajectory's programme."""
-    from dualflow.recognitions.services import RegisterFilters, register_statement
-
     filters = RegisterFilters(on=on, programme_id=trajectory.programme_id,
                               postcode=postcode if postcode.isdigit() else "", q=q)
     statement = register_statement(user, filters)

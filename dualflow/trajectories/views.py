@@ -16,6 +16,7 @@ from dualflow.errors import DomainError
 from dualflow.evaluations import services as evaluation_services
 from dualflow.evaluations.models import EvaluationMoment
 from dualflow.extensions import db
+from dualflow.forms import grouped, options
 from dualflow.i18n import format_date, school_year_label, today_brussels
 from dualflow.integers import int_arg
 from dualflow.learners.models import Learner
@@ -70,18 +71,19 @@ def index():
     """Trajectories filtered by school year, programme, class, status or needed action."""
     session, today = db.session, today_brussels()
     form = FilterForm(request.args)
-    form.school_year.choices = [(0, _("Alle schooljaren")), *_year_choices(today)]
+    form.school_year.choices = options([(0, _("Alle schooljaren")), *_year_choices(today)])
     programmes = session.execute(select(Programme.id, Programme.name)
                                  .order_by(Programme.name)).all()
-    form.programme_id.choices = [(0, _("Alle opleidingen")), *((p.id, p.name) for p in programmes)]
-    form.class_group.choices = [("", _("Alle klassen")),
-                                *((c, c) for c in services.class_groups(session, current_user))]
+    form.programme_id.choices = options([(0, _("Alle opleidingen")),
+                                         *((p.id, p.name) for p in programmes)])
+    groups = services.class_groups(session, current_user)
+    form.class_group.choices = options([("", _("Alle klassen")), *((c, c) for c in groups)])
     labels = services.STATUS_LABELS
-    form.status.choices = [("", _("Alle statussen")),
-                           *((value, str(label)) for value, label in labels.items())]
-    form.attention.choices = [("", _("Alle trajecten")),
-                              ("unsigned", _("Zonder ondertekende overeenkomst")),
-                              ("unplaced", _("Zonder werkplek"))]
+    form.status.choices = options([("", _("Alle statussen")),
+                                   *((value, str(label)) for value, label in labels.items())])
+    form.attention.choices = options([("", _("Alle trajecten")),
+                                      ("unsigned", _("Zonder ondertekende overeenkomst")),
+                                      ("unplaced", _("Zonder werkplek"))])
     form.validate()
     if current_user.role == Role.COMPANY:
         return _company_index(form, today)
@@ -129,13 +131,13 @@ def _trajectory_form(learner: Learner, today: date) -> TrajectoryForm:
     choices: dict[str, list[tuple[int, str]]] = {"": [(0, _("— kies een opleiding —"))]}
     for programme, sector_name in programmes:
         choices.setdefault(sector_name, []).append((programme.id, programme.name))
-    form.programme_id.choices = choices
-    form.school_year.choices = _year_choices(today)
+    form.programme_id.choices = grouped(choices)
+    form.school_year.choices = options(_year_choices(today))
     coordinators = services.coordinators_of(session, learner.school_id)
-    form.coordinator_id.choices = [(0, _("— geen —")),
-                                   *((user.id, user.full_name) for user in coordinators)]
-    form.learning_form.choices = [(value, str(label)) for value, label
-                                  in services.LEARNING_FORM_LABELS.items()]
+    form.coordinator_id.choices = options([(0, _("— geen —")),
+                                           *((user.id, user.full_name) for user in coordinators)])
+    form.learning_form.choices = options([(value, str(label)) for value, label
+                                          in services.LEARNING_FORM_LABELS.items()])
     if request.method == "GET":
         year = _default_year(today)
         form.school_year.data = year
@@ -206,8 +208,8 @@ def _detail(trajectory: Trajectory, *, status: int = 200, moment_form=None, end_
     if end_form is None:
         end_form = EndForm(formdata=None)
         end_form.ends_on.data = min(today, services.last_day(trajectory))
-    end_form.status.choices = [(value, str(services.STATUS_LABELS[value]))
-                               for value in services.ENDED_STATUSES]
+    end_form.status.choices = options([(value, str(services.STATUS_LABELS[value]))
+                                       for value in services.ENDED_STATUSES])
     return render_template(
         "trajectories/detail.html",
         ctx=ctx, t=trajectory, today=today, deadline=deadline, placements=placements,
@@ -240,8 +242,8 @@ def end(trajectory_id: int):
     """End the trajectory: qualified, unqualified, stopped or reoriented."""
     trajectory = _managed_or_404(trajectory_id)
     form = EndForm()
-    form.status.choices = [(value, str(services.STATUS_LABELS[value]))
-                           for value in services.ENDED_STATUSES]
+    form.status.choices = options([(value, str(services.STATUS_LABELS[value]))
+                                   for value in services.ENDED_STATUSES])
     if form.validate_on_submit():
         try:
             services.end_trajectory(db.session, actor=current_user, trajectory=trajectory,
@@ -372,8 +374,8 @@ def placement_new(trajectory_id: int):
     mentors = services.mentor_choices(session, current_user, company_id=company.id,
                                       sector=ctx.sector, on=starts_on, ends_on=ends_on,
                                       recognition=recognition)
-    form.mentor_id.choices = [(0, _("— kies een mentor —")), *(
-        (choice_.mentor.id, _mentor_label(choice_)) for choice_ in mentors)]
+    form.mentor_id.choices = options([(0, _("— kies een mentor —")), *(
+                (choice_.mentor.id, _mentor_label(choice_)) for choice_ in mentors)])
     if request.method == "GET" and len(mentors) == 1:
         form.mentor_id.data = mentors[0].mentor.id
     if form.validate_on_submit():
