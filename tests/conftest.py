@@ -83,20 +83,18 @@ def _isolated(request, app) -> Iterator[None]:
     if request.node.get_closest_marker("e2e"):
         yield
         return
-    with app.app_context():
-        # SQLAlchemy's "join a session into an external transaction" recipe: every session of
-        # the app works on one connection inside a transaction that is rolled back at the end.
-        connection = db.get_engine().connect()
-        outer = connection.begin()
-        state = db._get_state()
-        with mock.patch.dict(
-            state.sessionmaker.kw,
-            {"bind": connection, "join_transaction_mode": "create_savepoint"},
-        ):
-            yield
-        if outer.is_active:
-            outer.rollback()
-        connection.close()
+    # flask-sqlalchemy-lite's isolation: every engine hands out one connection whose transaction
+    # is rolled back at the end; the app's commits become savepoints inside it. Since SQLAlchemy
+    # 2.1 a session that takes its connection from the engine adopts a transaction already open
+    # on it (sqlalchemy#11163) instead of joining it with a savepoint, and would commit or end
+    # the test's transaction: sessions are bound to the connection itself, which they join as
+    # `join_transaction_mode` (set by test_isolation) says.
+    with (
+        app.app_context(),
+        db.test_isolation(),
+        mock.patch.dict(db.sessionmaker.kw, {"bind": db.engine.connect()}),
+    ):
+        yield
 
 
 @pytest.fixture
@@ -110,9 +108,14 @@ def make_app():
         return application
 
     yield build
+    # `db.test_isolation()` connects to every engine of every application the extension knows,
+    # and an application lives on while anything refers to it (a failed test's traceback does).
+    # These applications close their connections and forget their engines.
     for application in built:
-        # The shared extension would otherwise isolate (and connect to) these apps too.
-        db._app_state.pop(application, None)
+        with application.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
+            db.engines.clear()
 
 
 @pytest.fixture
