@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from unittest import mock
 
 import pytest
 from sqlalchemy import create_engine, event, text
 
-from dualflow import create_app
+from dualflow import create_app, i18n
 from dualflow.extensions import db, limiter
 from dualflow.migrate import upgrade
 from tests import factories
@@ -152,6 +154,37 @@ def login(client, user, password: str = factories.PASSWORD):
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
+
+
+_CLOCKS = {i18n.today_brussels}  # the real clock and the fixed ones put in its place
+
+
+def fix_today(monkeypatch, day: date) -> date:
+    """Make `day` today for the code under test, for the rest of the test.
+
+    The application reads the day from one clock, `dualflow.i18n.today_brussels`; this replaces
+    it in every module that imported it (services that take a `today` get it passed instead).
+    """
+
+    def fixed() -> date:
+        return day
+
+    for name, module in list(sys.modules.items()):
+        clock = getattr(module, "today_brussels", None)
+        if name.partition(".")[0] == "dualflow" and clock in _CLOCKS:
+            monkeypatch.setattr(module, "today_brussels", fixed)
+    _CLOCKS.add(fixed)
+    return day
+
+
+def fix_demo_day(monkeypatch, day: date) -> date:
+    """Load the demo data set on `day` and run the application on it (`fix_today`): the demo
+    reads the day with `date.today()` in `dualflow.demo`, whose `date` is replaced there."""
+    import dualflow.demo
+
+    fixed = type("date", (date,), {"today": classmethod(lambda cls: day)})
+    monkeypatch.setattr(dualflow.demo, "date", fixed)
+    return fix_today(monkeypatch, day)
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from sqlalchemy import func, select
@@ -29,10 +29,20 @@ from dualflow.demo import (
     site_number,
 )
 from dualflow.evaluations.models import EvaluationMoment
+from dualflow.i18n import BRUSSELS
 from dualflow.learners.models import Learner
 from dualflow.models import metadata
 from dualflow.recognitions.models import Recognition
 from dualflow.trajectories.models import Placement, Trajectory
+from tests.conftest import fix_demo_day
+
+# The demo builds its data around the day it is loaded; these tests load it on this day.
+DEMO_DAY = date(2026, 12, 7)
+
+
+@pytest.fixture(autouse=True)
+def _demo_day(monkeypatch):
+    fix_demo_day(monkeypatch, DEMO_DAY)
 
 
 def _counts(session) -> dict[str, int]:
@@ -130,7 +140,7 @@ def test_every_identifier_is_valid(demo):
         assert nn.is_valid(learner.national_number), learner.national_number
         assert nn.get_birth_date(learner.national_number) == learner.birth_date
         assert nn.get_gender(learner.national_number) == learner.gender
-        born, today = learner.birth_date, date.today()
+        born, today = learner.birth_date, DEMO_DAY
         if today.year - born.year - ((today.month, today.day) < (born.month, born.day)) < 18:
             assert learner.guardian_name and learner.guardian_email
 
@@ -185,7 +195,7 @@ def test_demo_mentor_guides_learners_of_two_schools(demo):
     rules = MentorRules.from_sector(demo.execute(
         select(Sector).join(Company, Company.sector_id == Sector.id)
         .where(Company.id == mentor.company_id)).scalar_one())
-    verdict = check_mentor(MentorFacts.from_mentor(mentor), rules, on=date.today())
+    verdict = check_mentor(MentorFacts.from_mentor(mentor), rules, on=DEMO_DAY)
     assert verdict.eligible
 
 
@@ -208,12 +218,12 @@ def test_placements_respect_recognitions_and_mentor_rules(demo):
         rules = MentorRules.from_sector(sectors[companies[mentor.company_id].sector_id])
         verdict = check_mentor(MentorFacts.from_mentor(mentor), rules, on=placement.starts_on)
         assert verdict.eligible, (mentor.first_name, verdict.failures)
-        if trajectory.school_year < school_year_of(date.today()):
+        if trajectory.school_year < school_year_of(DEMO_DAY):
             assert mentor.appointed_on <= placement.starts_on
 
 
 def test_something_to_show_on_every_screen(demo):
-    today = date.today()
+    today = DEMO_DAY
     statuses = demo.execute(select(Recognition.status, Recognition.submitted_at)).all()
     assert {"approved", "refused", "submitted", "in_review", "withdrawn", "expired"} <= {
         s for s, _ in statuses}
@@ -240,7 +250,8 @@ def test_the_first_daily_run_on_the_demo_brings_reminders_to_the_demo_log_ins(de
     from dualflow.notifications.deadlines import run_daily_deadlines
     from dualflow.notifications.models import Notification
 
-    assert run_daily_deadlines().status == "succeeded"
+    assert run_daily_deadlines(now=datetime.combine(DEMO_DAY, time(9), BRUSSELS)).status == (
+        "succeeded")
     demo.expire_all()
     kinds = demo.execute(
         select(User.email, Notification.kind).join(User, User.id == Notification.user_id)
