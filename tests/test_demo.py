@@ -112,6 +112,7 @@ def test_flemish_school_holidays_2026_27():
 
 # --- the demo data set ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_load_demo_twice_changes_nothing(session):
     before = _counts(session)
     load_demo()
@@ -126,6 +127,7 @@ def test_load_demo_twice_changes_nothing(session):
     assert event.actor_id is None and event.changes["learners"] >= 100
 
 
+@pytest.mark.slow
 def test_every_identifier_is_valid(demo):
     kbos = demo.execute(select(Company.kbo_number)).scalars().all()
     assert len(kbos) >= 15 and all(vat.is_valid(kbo) for kbo in kbos)
@@ -145,6 +147,7 @@ def test_every_identifier_is_valid(demo):
             assert learner.guardian_name and learner.guardian_email
 
 
+@pytest.mark.slow
 def test_catalogue_follows_the_seed_and_the_sector_rules(demo):
     construction = demo.execute(select(Sector).where(Sector.code == "BOUW")).scalar_one()
     assert construction.mentor_training_months == 6
@@ -164,6 +167,7 @@ def test_catalogue_follows_the_seed_and_the_sector_rules(demo):
     assert set(holidays) == {"Herfstvakantie", "Kerstvakantie", "Krokusvakantie", "Paasvakantie"}
 
 
+@pytest.mark.slow
 def test_the_five_demo_log_ins_work(demo):
     roles = set()
     for email, role in DEMO_USERS:
@@ -174,12 +178,14 @@ def test_the_five_demo_log_ins_work(demo):
     assert roles == {"admin", "coordinator", "company", "mentor", "sector"}
 
 
+@pytest.mark.slow
 def test_demo_log_in_through_the_form(demo, client):
     response = client.post("/login", data={"email": "coordinator@dualflow.demo",
                                            "password": DEMO_PASSWORD})
     assert response.status_code == 302
 
 
+@pytest.mark.slow
 def test_demo_mentor_guides_learners_of_two_schools(demo):
     user = demo.execute(select(User).where(User.email == "mentor@dualflow.demo")).scalar_one()
     mentor = demo.execute(select(Mentor).where(Mentor.user_id == user.id)).scalar_one()
@@ -199,6 +205,7 @@ def test_demo_mentor_guides_learners_of_two_schools(demo):
     assert verdict.eligible
 
 
+@pytest.mark.slow
 def test_placements_respect_recognitions_and_mentor_rules(demo):
     rows = demo.execute(
         select(Placement, Recognition, Trajectory, Mentor)
@@ -222,6 +229,7 @@ def test_placements_respect_recognitions_and_mentor_rules(demo):
             assert mentor.appointed_on <= placement.starts_on
 
 
+@pytest.mark.slow
 def test_something_to_show_on_every_screen(demo):
     today = DEMO_DAY
     statuses = demo.execute(select(Recognition.status, Recognition.submitted_at)).all()
@@ -246,6 +254,7 @@ def test_something_to_show_on_every_screen(demo):
         assert overdue > 0
 
 
+@pytest.mark.slow
 def test_the_first_daily_run_on_the_demo_brings_reminders_to_the_demo_log_ins(demo):
     from dualflow.notifications.deadlines import run_daily_deadlines
     from dualflow.notifications.models import Notification
@@ -262,6 +271,7 @@ def test_the_first_daily_run_on_the_demo_brings_reminders_to_the_demo_log_ins(de
 
 # --- scale ----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_load_scale_adds_learners_with_trajectories_and_is_idempotent(demo):
     before = _counts(demo)
     messages: list[str] = []
@@ -312,6 +322,7 @@ def _assert_generated_placements_are_valid(session) -> None:
         assert cap is None or per_mentor_year[key] <= cap
 
 
+@pytest.mark.slow
 def test_demo_agreements_carry_the_rendered_contract(demo_with_contracts):
     demo = demo_with_contracts
     import hashlib

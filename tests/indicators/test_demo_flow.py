@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from dualflow.accounts.models import User
@@ -13,6 +14,7 @@ from dualflow.trajectories.models import ClassCouncilDecision, Trajectory
 from tests.conftest import fix_demo_day, login
 
 
+@pytest.mark.slow
 def test_past_years_have_decisions_and_the_progression_shows_figures(client, session,
                                                                      monkeypatch):
     today = fix_demo_day(monkeypatch, date(2026, 12, 7))
