@@ -42,7 +42,9 @@ def joined_app(make_app, app: Flask, session, monkeypatch, **overrides) -> Flask
             "WTF_CSRF_ENABLED")
     application = make_app({"TESTING": True, **{key: app.config[key] for key in keys},
                             **overrides})
-    keywords = db._app_state[application].sessionmaker.kw
-    monkeypatch.setitem(keywords, "bind", session.get_bind())
-    monkeypatch.setitem(keywords, "join_transaction_mode", "create_savepoint")
+    with app.app_context():
+        connection = db.engine.connect()  # the test's connection (see tests/conftest.py)
+    with application.app_context():
+        monkeypatch.setitem(db.sessionmaker.kw, "bind", connection)
+        monkeypatch.setitem(db.sessionmaker.kw, "join_transaction_mode", "create_savepoint")
     return application

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from unittest import mock
 
 import pytest
 from sqlalchemy import create_engine, event, text
 
-from dualflow import create_app
+from dualflow import create_app, i18n
 from dualflow.extensions import db, limiter
 from dualflow.migrate import upgrade
 from tests import factories
@@ -83,20 +85,18 @@ def _isolated(request, app) -> Iterator[None]:
     if request.node.get_closest_marker("e2e"):
         yield
         return
-    with app.app_context():
-        # SQLAlchemy's "join a session into an external transaction" recipe: every session of
-        # the app works on one connection inside a transaction that is rolled back at the end.
-        connection = db.get_engine().connect()
-        outer = connection.begin()
-        state = db._get_state()
-        with mock.patch.dict(
-            state.sessionmaker.kw,
-            {"bind": connection, "join_transaction_mode": "create_savepoint"},
-        ):
-            yield
-        if outer.is_active:
-            outer.rollback()
-        connection.close()
+    # flask-sqlalchemy-lite's isolation: every engine hands out one connection whose transaction
+    # is rolled back at the end; the app's commits become savepoints inside it. Since SQLAlchemy
+    # 2.1 a session that takes its connection from the engine adopts a transaction already open
+    # on it (sqlalchemy#11163) instead of joining it with a savepoint, and would commit or end
+    # the test's transaction: sessions are bound to the connection itself, which they join as
+    # `join_transaction_mode` (set by test_isolation) says.
+    with (
+        app.app_context(),
+        db.test_isolation(),
+        mock.patch.dict(db.sessionmaker.kw, {"bind": db.engine.connect()}),
+    ):
+        yield
 
 
 @pytest.fixture
@@ -110,9 +110,14 @@ def make_app():
         return application
 
     yield build
+    # `db.test_isolation()` connects to every engine of every application the extension knows,
+    # and an application lives on while anything refers to it (a failed test's traceback does).
+    # These applications close their connections and forget their engines.
     for application in built:
-        # The shared extension would otherwise isolate (and connect to) these apps too.
-        db._app_state.pop(application, None)
+        with application.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
+            db.engines.clear()
 
 
 @pytest.fixture
@@ -149,6 +154,37 @@ def login(client, user, password: str = factories.PASSWORD):
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
+
+
+_CLOCKS = {i18n.today_brussels}  # the real clock and the fixed ones put in its place
+
+
+def fix_today(monkeypatch, day: date) -> date:
+    """Make `day` today for the code under test, for the rest of the test.
+
+    The application reads the day from one clock, `dualflow.i18n.today_brussels`; this replaces
+    it in every module that imported it (services that take a `today` get it passed instead).
+    """
+
+    def fixed() -> date:
+        return day
+
+    for name, module in list(sys.modules.items()):
+        clock = getattr(module, "today_brussels", None)
+        if name.partition(".")[0] == "dualflow" and clock in _CLOCKS:
+            monkeypatch.setattr(module, "today_brussels", fixed)
+    _CLOCKS.add(fixed)
+    return day
+
+
+def fix_demo_day(monkeypatch, day: date) -> date:
+    """Load the demo data set on `day` and run the application on it (`fix_today`): the demo
+    reads the day with `date.today()` in `dualflow.demo`, whose `date` is replaced there."""
+    import dualflow.demo
+
+    fixed = type("date", (date,), {"today": classmethod(lambda cls: day)})
+    monkeypatch.setattr(dualflow.demo, "date", fixed)
+    return fix_today(monkeypatch, day)
 
 
 @contextmanager

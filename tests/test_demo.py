@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from sqlalchemy import func, select
@@ -29,10 +29,20 @@ from dualflow.demo import (
     site_number,
 )
 from dualflow.evaluations.models import EvaluationMoment
+from dualflow.i18n import BRUSSELS
 from dualflow.learners.models import Learner
 from dualflow.models import metadata
 from dualflow.recognitions.models import Recognition
 from dualflow.trajectories.models import Placement, Trajectory
+from tests.conftest import fix_demo_day
+
+# The demo builds its data around the day it is loaded; these tests load it on this day.
+DEMO_DAY = date(2026, 12, 7)
+
+
+@pytest.fixture(autouse=True)
+def _demo_day(monkeypatch):
+    fix_demo_day(monkeypatch, DEMO_DAY)
 
 
 def _counts(session) -> dict[str, int]:
@@ -102,6 +112,7 @@ def test_flemish_school_holidays_2026_27():
 
 # --- the demo data set ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_load_demo_twice_changes_nothing(session):
     before = _counts(session)
     load_demo()
@@ -116,6 +127,7 @@ def test_load_demo_twice_changes_nothing(session):
     assert event.actor_id is None and event.changes["learners"] >= 100
 
 
+@pytest.mark.slow
 def test_every_identifier_is_valid(demo):
     kbos = demo.execute(select(Company.kbo_number)).scalars().all()
     assert len(kbos) >= 15 and all(vat.is_valid(kbo) for kbo in kbos)
@@ -130,11 +142,12 @@ def test_every_identifier_is_valid(demo):
         assert nn.is_valid(learner.national_number), learner.national_number
         assert nn.get_birth_date(learner.national_number) == learner.birth_date
         assert nn.get_gender(learner.national_number) == learner.gender
-        born, today = learner.birth_date, date.today()
+        born, today = learner.birth_date, DEMO_DAY
         if today.year - born.year - ((today.month, today.day) < (born.month, born.day)) < 18:
             assert learner.guardian_name and learner.guardian_email
 
 
+@pytest.mark.slow
 def test_catalogue_follows_the_seed_and_the_sector_rules(demo):
     construction = demo.execute(select(Sector).where(Sector.code == "BOUW")).scalar_one()
     assert construction.mentor_training_months == 6
@@ -154,6 +167,7 @@ def test_catalogue_follows_the_seed_and_the_sector_rules(demo):
     assert set(holidays) == {"Herfstvakantie", "Kerstvakantie", "Krokusvakantie", "Paasvakantie"}
 
 
+@pytest.mark.slow
 def test_the_five_demo_log_ins_work(demo):
     roles = set()
     for email, role in DEMO_USERS:
@@ -164,12 +178,14 @@ def test_the_five_demo_log_ins_work(demo):
     assert roles == {"admin", "coordinator", "company", "mentor", "sector"}
 
 
+@pytest.mark.slow
 def test_demo_log_in_through_the_form(demo, client):
     response = client.post("/login", data={"email": "coordinator@dualflow.demo",
                                            "password": DEMO_PASSWORD})
     assert response.status_code == 302
 
 
+@pytest.mark.slow
 def test_demo_mentor_guides_learners_of_two_schools(demo):
     user = demo.execute(select(User).where(User.email == "mentor@dualflow.demo")).scalar_one()
     mentor = demo.execute(select(Mentor).where(Mentor.user_id == user.id)).scalar_one()
@@ -185,10 +201,11 @@ def test_demo_mentor_guides_learners_of_two_schools(demo):
     rules = MentorRules.from_sector(demo.execute(
         select(Sector).join(Company, Company.sector_id == Sector.id)
         .where(Company.id == mentor.company_id)).scalar_one())
-    verdict = check_mentor(MentorFacts.from_mentor(mentor), rules, on=date.today())
+    verdict = check_mentor(MentorFacts.from_mentor(mentor), rules, on=DEMO_DAY)
     assert verdict.eligible
 
 
+@pytest.mark.slow
 def test_placements_respect_recognitions_and_mentor_rules(demo):
     rows = demo.execute(
         select(Placement, Recognition, Trajectory, Mentor)
@@ -208,12 +225,13 @@ def test_placements_respect_recognitions_and_mentor_rules(demo):
         rules = MentorRules.from_sector(sectors[companies[mentor.company_id].sector_id])
         verdict = check_mentor(MentorFacts.from_mentor(mentor), rules, on=placement.starts_on)
         assert verdict.eligible, (mentor.first_name, verdict.failures)
-        if trajectory.school_year < school_year_of(date.today()):
+        if trajectory.school_year < school_year_of(DEMO_DAY):
             assert mentor.appointed_on <= placement.starts_on
 
 
+@pytest.mark.slow
 def test_something_to_show_on_every_screen(demo):
-    today = date.today()
+    today = DEMO_DAY
     statuses = demo.execute(select(Recognition.status, Recognition.submitted_at)).all()
     assert {"approved", "refused", "submitted", "in_review", "withdrawn", "expired"} <= {
         s for s, _ in statuses}
@@ -236,11 +254,13 @@ def test_something_to_show_on_every_screen(demo):
         assert overdue > 0
 
 
+@pytest.mark.slow
 def test_the_first_daily_run_on_the_demo_brings_reminders_to_the_demo_log_ins(demo):
     from dualflow.notifications.deadlines import run_daily_deadlines
     from dualflow.notifications.models import Notification
 
-    assert run_daily_deadlines().status == "succeeded"
+    assert run_daily_deadlines(now=datetime.combine(DEMO_DAY, time(9), BRUSSELS)).status == (
+        "succeeded")
     demo.expire_all()
     kinds = demo.execute(
         select(User.email, Notification.kind).join(User, User.id == Notification.user_id)
@@ -251,6 +271,7 @@ def test_the_first_daily_run_on_the_demo_brings_reminders_to_the_demo_log_ins(de
 
 # --- scale ----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_load_scale_adds_learners_with_trajectories_and_is_idempotent(demo):
     before = _counts(demo)
     messages: list[str] = []
@@ -301,6 +322,7 @@ def _assert_generated_placements_are_valid(session) -> None:
         assert cap is None or per_mentor_year[key] <= cap
 
 
+@pytest.mark.slow
 def test_demo_agreements_carry_the_rendered_contract(demo_with_contracts):
     demo = demo_with_contracts
     import hashlib

@@ -19,6 +19,11 @@ NOW = datetime(2026, 8, 25, 9, 30, tzinfo=UTC)
 
 @pytest.fixture
 def scene(session, world) -> SimpleNamespace:
+    """factories.placed_world plus the contact data signing needs (see `build_scene`)."""
+    return build_scene(session, world)
+
+
+def build_scene(session, world) -> SimpleNamespace:
     """factories.placed_world plus the contact data signing needs (see the comments)."""
     # learner_a (Anna Peeters, school A, Dutch, a minor) has an e-mail and a guardian (Marc
     # Peeters); company_a (Bouw A) a contact person (Sofie Van Damme); traj_a's coordinator is

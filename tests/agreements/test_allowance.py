@@ -17,13 +17,12 @@ from dualflow.agreements import contract, services
 from dualflow.agreements.models import Agreement, AllowanceRate
 from dualflow.audit import AuditEvent
 from dualflow.errors import DomainError, NotAllowed
-from dualflow.i18n import today_brussels
 from dualflow.reports.models import Document
 from tests import factories
 from tests.agreements.conftest import TODAY, draft, sent, sign_all
 from tests.agreements.test_contract import pdf_text
 from tests.clients import isolated_client
-from tests.conftest import login
+from tests.conftest import fix_today, login
 
 NOTE = "het bedrag volgt de geïndexeerde leervergoeding die op elk moment geldt"
 PDF_NOTE = "Het bedrag volgt de geïndexeerde leervergoeding die op elk moment geldt."
@@ -67,13 +66,14 @@ def test_the_contract_states_category_label_amount_and_that_it_follows_the_index
     assert data["allowance_note"] == NOTE
 
 
-def test_an_index_step_after_the_contract_needs_no_new_contract(app, session, scene):
+def test_an_index_step_after_the_contract_needs_no_new_contract(app, session, scene,
+                                                                  monkeypatch):
     """Drawn up and signed at € 600,50; an index step follows; the signed PDF keeps what was
     signed, the agreement page and every new amount show the new one."""
     agreement, tokens = sent(session, scene, allowance_category=1)
     sign_all(session, agreement, tokens)
     signed_pdf = session.get(Document, agreement.signed_document_id).content
-    today = today_brussels()
+    today = fix_today(monkeypatch, date(2026, 12, 7))
     step(session, scene, 1, "612.51", today, today=today)
     assert services.agreement_allowance(session, agreement, today) == Decimal("612.51")
     assert services.agreement_allowance(session, agreement, TODAY) == Decimal("600.50")

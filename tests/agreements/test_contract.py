@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import statistics
 import time
 
 import pypdf
@@ -113,17 +112,12 @@ def test_each_kind_has_its_own_contract(session, scene):
         assert title in text and pay in text, kind
 
 
-def test_render_time_of_the_contract(session, scene, capsys):
-    """Measure the warm render of the contract (2 pages and the annex); reported, not judged."""
+def test_render_time_of_the_contract(session, scene):
+    """Sending waits for the render, so a user notices a slow one; the bound is generous (the
+    render takes about half a second here). The timing itself: tests/tools/measure_contract.py."""
     agreement = draft(session, scene)
     data = contract.contract_data(session, agreement, today=TODAY)
     contract.render(data)
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        contract.render(data)
-        timings.append(time.perf_counter() - start)
-    median = statistics.median(timings)
-    with capsys.disabled():
-        print(f"\ncontract render (warm, median of 5): {median * 1000:.0f} ms")
-    assert median < 5
+    start = time.perf_counter()
+    contract.render(data)
+    assert time.perf_counter() - start < 5

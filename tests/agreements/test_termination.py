@@ -20,7 +20,7 @@ from dualflow.trajectories import services as trajectories
 from dualflow.trajectories.models import Placement, Trajectory
 from tests.agreements.conftest import TODAY, sent, sign_all
 from tests.clients import isolated_client
-from tests.conftest import login
+from tests.conftest import fix_today, login
 
 LATER = date(2026, 10, 15)  # after TODAY (25/08/2026), inside the agreement (09/2026–06/2027)
 
@@ -28,10 +28,7 @@ LATER = date(2026, 10, 15)  # after TODAY (25/08/2026), inside the agreement (09
 @pytest.fixture
 def on_today(monkeypatch):
     """The pages' today is TODAY."""
-    for module in ("dualflow.agreements.views", "dualflow.agreements.services",
-                   "dualflow.trajectories.views"):
-        monkeypatch.setattr(f"{module}.today_brussels", lambda: TODAY, raising=False)
-    return TODAY
+    return fix_today(monkeypatch, TODAY)
 
 
 def signed(session, scene):
@@ -102,8 +99,7 @@ def test_the_pages_say_ends_on_until_then(app, session, scene, on_today):
 def test_once_the_day_has_passed_it_shows_ended(app, session, scene, monkeypatch):
     agreement = signed(session, scene)
     terminate(session, scene, agreement)
-    for module in ("dualflow.agreements.views", "dualflow.agreements.services"):
-        monkeypatch.setattr(f"{module}.today_brussels", lambda: LATER + timedelta(days=1))
+    fix_today(monkeypatch, LATER + timedelta(days=1))
     client = isolated_client(app)
     login(client, scene.coordinator_a)
     page = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)

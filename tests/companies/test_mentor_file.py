@@ -14,12 +14,17 @@ from dualflow.audit import AuditEvent
 from dualflow.companies.models import Mentor
 from dualflow.reports.models import Document
 from tests import factories
-from tests.conftest import login
+from tests.conftest import fix_today, login
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-TODAY = date.today()
+TODAY = date(2026, 12, 7)
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    fix_today(monkeypatch, TODAY)
 
 
 def upload(client, mentor, content: bytes, *, filename="uittreksel.pdf", on=None):

@@ -13,6 +13,7 @@ import pytest
 
 from dualflow.evaluations.models import Evaluation
 from tests import factories
+from tests.conftest import fix_today
 
 TODAY = date(2027, 1, 15)
 
@@ -20,8 +21,7 @@ TODAY = date(2027, 1, 15)
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     """The overview and the dashboard both think it is TODAY."""
-    monkeypatch.setattr("dualflow.evaluations.overview_views.today_brussels", lambda: TODAY)
-    monkeypatch.setattr("dualflow.dashboard.views.today_brussels", lambda: TODAY)
+    fix_today(monkeypatch, TODAY)
 
 
 def at(day: date) -> datetime:

@@ -12,7 +12,7 @@ from dualflow.evaluations import services
 from dualflow.evaluations.models import EvaluationScore
 from tests import factories
 from tests.clients import isolated_client
-from tests.conftest import count_queries, login
+from tests.conftest import count_queries, fix_today, login
 from tests.evaluations.conftest import fill
 
 TODAY = date(2026, 11, 24)
@@ -178,7 +178,7 @@ def test_the_coordinator_reviews_with_a_comment_and_the_evaluation_is_locked(
 def test_sent_back_the_mentor_sees_the_reason_and_can_edit_again(client, session, scene,
                                                                    monkeypatch):
     s = scene
-    monkeypatch.setattr("dualflow.dashboard.views.today_brussels", lambda: TODAY)
+    fix_today(monkeypatch, TODAY)
     fill(session, s, s.m1, {s.c1.id: 2, s.c3.id: 3, s.c4.id: None})
     session.commit()
     login(client, s.coordinator_a)
@@ -330,7 +330,7 @@ def test_saving_is_audited(client, session, scene):
 # --- the mentor's home --------------------------------------------------------------------------
 
 def _home(client, monkeypatch) -> str:
-    monkeypatch.setattr("dualflow.dashboard.views.today_brussels", lambda: TODAY)
+    fix_today(monkeypatch, TODAY)
     response = client.get("/")
     assert response.status_code == 200
     return _text(response)

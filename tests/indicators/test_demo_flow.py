@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from dualflow.accounts.models import User
 from dualflow.demo import load_demo, school_year_of
-from dualflow.i18n import today_brussels
 from dualflow.trajectories.models import ClassCouncilDecision, Trajectory
-from tests.conftest import login
+from tests.conftest import fix_demo_day, login
 
 
-def test_past_years_have_decisions_and_the_progression_shows_figures(client, session):
+@pytest.mark.slow
+def test_past_years_have_decisions_and_the_progression_shows_figures(client, session,
+                                                                     monkeypatch):
+    today = fix_demo_day(monkeypatch, date(2026, 12, 7))
     load_demo(render_contracts=False)
     session.expire_all()
-    year = school_year_of(today_brussels())
+    year = school_year_of(today)
     per_year = dict(session.execute(
         select(Trajectory.school_year, func.count())
         .join(ClassCouncilDecision, ClassCouncilDecision.trajectory_id == Trajectory.id)

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from dualflow.indicators import tables as indicator_tables
 from dualflow.indicators.tables import COUNT, TABLE_KEYS, TEXT
 from tests import factories
-from tests.conftest import count_queries, login
+from tests.conftest import count_queries, fix_today, login
 from tests.indicators.conftest import REFERENCE, YEAR, Builder
 
 FILTERS = f"school_year={YEAR}&reference_year={REFERENCE}"
@@ -26,12 +26,13 @@ def _text(html: str) -> str:
 
 
 @pytest.fixture
-def page_tables(counted_world, figures, app):
-    """The tables of the admin's page for the test filters (dates on the real today)."""
+def page_tables(counted_world, figures, app, monkeypatch):
+    """The tables of the admin's page for the test filters, on the day the pages see."""
+    today = fix_today(monkeypatch, date(2026, 12, 7))
 
     def build(user) -> dict[str, indicator_tables.Table]:
         with app.test_request_context():
-            return indicator_tables.build_all(figures(user, today=date.today()))
+            return indicator_tables.build_all(figures(user, today=today))
 
     return build
 

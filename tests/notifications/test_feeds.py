@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -13,19 +13,20 @@ from sqlalchemy import select
 from dualflow.agreements.models import Signature
 from dualflow.audit import AuditEvent
 from dualflow.companies.eligibility import add_months
-from dualflow.i18n import BRUSSELS, today_brussels
+from dualflow.i18n import BRUSSELS
 from dualflow.recognitions.models import RecognitionMentor
 from dualflow.reports.models import Document
 from tests import factories
 from tests.clients import isolated_client
-from tests.conftest import login
+from tests.conftest import fix_today, login
 
 
 @pytest.fixture
-def scene(session, world):
-    """placed_world with deadlines around today for every kind the feed lists."""
+def scene(session, world, monkeypatch):
+    """placed_world with deadlines around today (7 December 2026) for every kind the feed
+    lists."""
     s = factories.placed_world(session, world)
-    today = today_brussels()
+    today = fix_today(monkeypatch, date(2026, 12, 7))
     s.today = today
     moment = factories.evaluation_moment
     s.m_open_a = moment(session, s.traj_a, title="Eerste evaluatie", due_on=today + timedelta(10))
@@ -56,7 +57,7 @@ def scene(session, world):
     session.flush()
     s.agreement = factories.agreement(session, s.place_a, status="awaiting_signatures",
                                       document_id=document.id)
-    expires = datetime.now(UTC) + timedelta(days=12)
+    expires = datetime.combine(today + timedelta(days=12), time(12), UTC)
     s.signatures = {}
     for party, address in (("school", world.coordinator_a.email),
                            ("company", world.company_user_a.email),

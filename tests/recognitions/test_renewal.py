@@ -10,15 +10,20 @@ from sqlalchemy import func, select
 
 from dualflow.audit import AuditEvent
 from dualflow.errors import DomainError
-from dualflow.i18n import format_date, today_brussels
+from dualflow.i18n import format_date
 from dualflow.recognitions import services
 from dualflow.recognitions.models import Recognition, RecognitionMentor
 from dualflow.trajectories import services as trajectories
 from dualflow.trajectories.models import Placement, Trajectory
 from tests import factories
-from tests.conftest import login
+from tests.conftest import fix_today, login
 
-TODAY = today_brussels()
+TODAY = date(2026, 12, 7)
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    fix_today(monkeypatch, TODAY)
 
 
 @pytest.fixture

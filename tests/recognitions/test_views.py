@@ -7,11 +7,10 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from dualflow.audit import AuditEvent
-from dualflow.i18n import today_brussels
 from dualflow.modelbase import utcnow
 from dualflow.recognitions.models import Recognition, RecognitionMentor
 from tests import factories
-from tests.conftest import login
+from tests.conftest import fix_today, login
 
 
 def totals(session) -> tuple[int, ...]:
@@ -99,7 +98,7 @@ def test_coordinator_requests_on_behalf_of_the_company(client, session, setup):
     assert client.get(f"/recognitions/{recognition.id}").status_code == 200
 
 
-def test_sector_decides_through_the_pages(client, session, setup):
+def test_sector_decides_through_the_pages(client, session, setup, monkeypatch):
     recognition = factories.recognition_request(session, setup.site, setup.world.programme_a,
                                                 mentors=[setup.mentor])
     session.commit()
@@ -109,7 +108,7 @@ def test_sector_decides_through_the_pages(client, session, setup):
     page = client.get(f"/recognitions/{recognition.id}").get_data(as_text=True)
     assert "In behandeling nemen" in page
     assert client.post(f"/recognitions/{recognition.id}/review").status_code == 302
-    today = today_brussels()
+    today = fix_today(monkeypatch, date(2026, 12, 7))
     response = client.post(f"/recognitions/{recognition.id}/approve", data={
         "valid_from": today.isoformat(), "valid_until": (today - timedelta(days=1)).isoformat(),
     })

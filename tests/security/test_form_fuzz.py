@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from dualflow.audit import AuditEvent
 from dualflow.models import metadata
 from tests.clients import isolated_client
-from tests.conftest import login
+from tests.conftest import fix_today, login
 from tests.security.world import build, document
 
 MAX_EXAMPLES = 12
@@ -473,7 +473,7 @@ class FuzzWorld:
     seeds: dict[str, list[str]]
 
 
-def _build_fuzz_world(app, session, world) -> FuzzWorld:
+def _build_fuzz_world(app, session, world, today: date) -> FuzzWorld:
     """The access matrix's world plus objects in every state a form appears in."""
     from datetime import UTC, datetime, timedelta
 
@@ -541,8 +541,7 @@ def _build_fuzz_world(app, session, world) -> FuzzWorld:
     # An approved recognition nearing its end, to renew.
     nearing = factories.recognition(
         session, factories.site(session, world.company_a), world.programme_a,
-        valid_from=date.today() - timedelta(days=1700),
-        valid_until=date.today() + timedelta(days=60))
+        valid_from=today - timedelta(days=1700), valid_until=today + timedelta(days=60))
     # A moment still to come, which may be removed.
     factories.evaluation_moment(session, traj, due_on=date(2027, 5, 20))
     for mentor_row in session.execute(select(Mentor).where(Mentor.user_id.is_(None))).scalars():
@@ -582,8 +581,9 @@ def _build_fuzz_world(app, session, world) -> FuzzWorld:
 
 
 @pytest.fixture
-def fuzz_world(app, world, session) -> FuzzWorld:
-    return _build_fuzz_world(app, session, world)
+def fuzz_world(app, world, session, monkeypatch) -> FuzzWorld:
+    """The forms are filled in on 7 December 2026 (moments before and after it)."""
+    return _build_fuzz_world(app, session, world, fix_today(monkeypatch, date(2026, 12, 7)))
 
 
 def test_every_form_survives_hostile_values(app, session, fuzz_world, capsys):

@@ -11,15 +11,14 @@ from sqlalchemy import func, select
 from dualflow.agreements.models import Signature
 from dualflow.trajectories.models import Placement
 from tests import factories
-from tests.conftest import count_queries, login
+from tests.conftest import count_queries, fix_today, login
 
 TODAY = date(2026, 10, 5)  # a Monday
 
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    monkeypatch.setattr("dualflow.trajectories.views.today_brussels", lambda: TODAY)
-    monkeypatch.setattr("dualflow.dashboard.views.today_brussels", lambda: TODAY)
+    fix_today(monkeypatch, TODAY)
 
 
 def _text(response) -> str:

@@ -15,7 +15,7 @@ from dualflow.evaluations.models import Evaluation, EvaluationScore
 from dualflow.trajectories.council import suggested_allowance_category
 from dualflow.trajectories.models import ClassCouncilDecision, Trajectory
 from tests import factories
-from tests.conftest import count_queries, login
+from tests.conftest import count_queries, fix_today, login
 
 # The evening of the class council, a week before the end of school year 2026-27.
 TODAY = date(2027, 6, 24)
@@ -23,7 +23,7 @@ TODAY = date(2027, 6, 24)
 
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
-    monkeypatch.setattr("dualflow.trajectories.council_views.today_brussels", lambda: TODAY)
+    fix_today(monkeypatch, TODAY)
 
 
 @pytest.fixture

@@ -11,14 +11,14 @@ from sqlalchemy import select
 from dualflow.audit import AuditEvent
 from dualflow.trajectories.models import ClassCouncilDecision
 from tests import factories
-from tests.conftest import count_queries, login
+from tests.conftest import count_queries, fix_today, login
 
 TODAY = date(2027, 6, 24)
 
 
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
-    monkeypatch.setattr("dualflow.trajectories.council_views.today_brussels", lambda: TODAY)
+    fix_today(monkeypatch, TODAY)
 
 
 @pytest.fixture

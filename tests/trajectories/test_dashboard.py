@@ -9,14 +9,14 @@ import pytest
 
 from dualflow.trajectories import services
 from tests import factories
-from tests.conftest import login
+from tests.conftest import fix_today, login
 
 TODAY = date(2026, 10, 5)  # a Monday
 
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    monkeypatch.setattr("dualflow.dashboard.views.today_brussels", lambda: TODAY)
+    fix_today(monkeypatch, TODAY)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from dualflow.evaluations.models import EvaluationMoment
 from dualflow.trajectories.models import Placement, Trajectory
 from tests import factories
-from tests.conftest import count_queries, login
+from tests.conftest import count_queries, fix_today, login
 
 TODAY = date(2026, 10, 5)  # a Monday, five weeks into the school year
 
@@ -19,8 +19,7 @@ TODAY = date(2026, 10, 5)  # a Monday, five weeks into the school year
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     """The pages count training days from a known day."""
-    monkeypatch.setattr("dualflow.trajectories.views.today_brussels", lambda: TODAY)
-    monkeypatch.setattr("dualflow.dashboard.views.today_brussels", lambda: TODAY)
+    fix_today(monkeypatch, TODAY)
 
 
 def _text(response) -> str:

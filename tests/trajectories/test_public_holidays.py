@@ -15,7 +15,7 @@ from dualflow.trajectories.training_days import (
     training_days_left,
 )
 from tests import factories
-from tests.conftest import login
+from tests.conftest import fix_today, login
 
 ARMISTICE = date(2026, 11, 11)       # a Wednesday
 EASTER_MONDAY = date(2027, 3, 29)
@@ -81,7 +81,7 @@ def _text(response) -> str:
 
 def test_the_trajectory_page_counts_past_armistice_and_says_so(client, session, arena,
                                                                 monkeypatch):
-    monkeypatch.setattr("dualflow.trajectories.views.today_brussels", lambda: date(2026, 12, 4))
+    fix_today(monkeypatch, date(2026, 12, 4))
     arena.trajectory.starts_on = date(2026, 11, 9)
     session.commit()
     login(client, arena.world.coordinator_a)
