@@ -140,6 +140,12 @@ class EvaluationStatus(StrEnum):
     REVIEWED = "reviewed"
 
 
+class MailFrequency(StrEnum):
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    NONE = "none"
+
+
 class Language(StrEnum):
     NL = "nl"
     FR = "fr"

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from dualflow.modelbase import Language, Role, one_of, utcnow
+from dualflow.modelbase import Language, MailFrequency, Role, one_of, utcnow
 
 # Each role belongs to exactly the one kind of organisation it implies.
 _ROLE_ORGANISATION = (
@@ -28,7 +28,7 @@ class User(SQLModel, table=True):
     __table_args__ = (
         one_of("role", [r.value for r in Role], "role"),
         one_of("language", [lang.value for lang in Language], "language"),
-        one_of("digest", ("immediate", "daily", "none"), "digest"),
+        one_of("digest", [f.value for f in MailFrequency], "digest"),
         CheckConstraint(_ROLE_ORGANISATION, name="role_organisation"),
         Index("ix_users_role_active", "role", "is_active"),
     )
@@ -42,7 +42,7 @@ class User(SQLModel, table=True):
     company_id: int | None = Field(default=None, foreign_key="companies.id", index=True)
     sector_id: int | None = Field(default=None, foreign_key="sectors.id", index=True)
     language: str = Field(default=Language.NL.value, max_length=2)
-    digest: str = Field(default="immediate", max_length=10)
+    digest: str = Field(default=MailFrequency.IMMEDIATE.value, max_length=10)
     is_active: bool = Field(default=True)
     # Changing it ends every session of the user (after a password reset or deactivation).
     session_epoch: int = Field(default=0)

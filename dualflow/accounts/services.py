@@ -17,7 +17,7 @@ from dualflow.catalog.models import School, Sector
 from dualflow.companies.models import Company
 from dualflow.errors import DomainError, NotAllowed
 from dualflow.extensions import db
-from dualflow.modelbase import Role, utcnow
+from dualflow.modelbase import MailFrequency, Role, utcnow
 from dualflow.web import absolute_url
 
 MIN_PASSWORD_LENGTH = 10
@@ -200,7 +200,7 @@ def invite(
         language=language,
         invited_at=utcnow(),
         invited_by_id=actor.id,
-        digest="daily" if role == Role.COORDINATOR else "immediate",
+        digest=(MailFrequency.DAILY if role == Role.COORDINATOR else MailFrequency.IMMEDIATE).value,
         **organisation,
     )
     session.add(user)

@@ -55,15 +55,14 @@ from dualflow.extensions import db
 from dualflow.i18n import BRUSSELS, format_date
 from dualflow.jobs import run_once
 from dualflow.mail import Mailer, build_message, refused_for_good
-from dualflow.modelbase import Role, utcnow
+from dualflow.modelbase import MailFrequency, Role, utcnow
 from dualflow.notifications.models import JobRun, Notification
 from dualflow.web import app_path, safe_next
 
 log = logging.getLogger(__name__)
 
-# Mail frequencies (User.digest). "none" needs the users.digest check constraint to allow it;
-# until then the settings form does not offer it (see forms.py), but delivery honours it.
-IMMEDIATE, DAILY, NO_MAIL = "immediate", "daily", "none"
+IMMEDIATE, DAILY, NO_MAIL = (MailFrequency.IMMEDIATE.value, MailFrequency.DAILY.value,
+                             MailFrequency.NONE.value)
 LANGUAGES = ("nl", "fr", "en")
 
 # Unsent mails older than this are left in the notification centre only.
@@ -150,7 +149,7 @@ def mark_all_read(session: Session, *, user: User, now: datetime | None = None) 
 
 def set_mail_frequency(session: Session, *, user: User, frequency: str) -> bool:
     """Choose immediate mails, a daily digest or no mails (audited); False when unchanged."""
-    if frequency not in (IMMEDIATE, DAILY, NO_MAIL):
+    if frequency not in {f.value for f in MailFrequency}:
         raise ValueError(f"unknown mail frequency {frequency!r}")
     if user.digest == frequency:
         return False
