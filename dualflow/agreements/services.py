@@ -1036,19 +1036,20 @@ def versions(session: Session, agreement: Agreement) -> list[Agreement]:
     ).scalars())
 
 
-def contract_language_note(agreement: Agreement, parts: Parts) -> str:
-    """In which language the agreement's contract is (or will be) drawn up, and why."""
+def _contract_lang(agreement: Agreement, parts: Parts) -> str:
     # A sent contract keeps the language it was drawn up in; a draft follows the site today.
     stored = (agreement.contract_data or {}).get("lang")
-    lang = stored or contract.contract_language(parts.site, parts.learner)
-    return contract.language_note(parts.site, lang)
+    return stored or contract.contract_language(parts.site, parts.learner)
+
+
+def contract_language_note(agreement: Agreement, parts: Parts) -> str:
+    """In which language the agreement's contract is (or will be) drawn up, and why."""
+    return contract.language_note(parts.site, _contract_lang(agreement, parts))
 
 
 def translation_available(agreement: Agreement, parts: Parts) -> bool:
     """Whether the contract is (or will be) in Dutch, so a French translation can be attached."""
-    stored = (agreement.contract_data or {}).get("lang")
-    lang = stored or contract.contract_language(parts.site, parts.learner)
-    return lang == Language.NL.value
+    return _contract_lang(agreement, parts) == Language.NL.value
 
 
 def translation_pdf(session: Session, *, agreement: Agreement, today: date) -> bytes:
